@@ -1,0 +1,21 @@
+# Sanitizer and warning settings in one place.
+#   -DSEMSTREAMS_METRIC_SANITIZE=address   ASan + UBSan
+#   -DSEMSTREAMS_METRIC_SANITIZE=thread    TSan
+set(SEMSTREAMS_METRIC_SANITIZE "" CACHE STRING "Sanitizer build: address or thread")
+
+if(SEMSTREAMS_METRIC_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+elseif(SEMSTREAMS_METRIC_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT SEMSTREAMS_METRIC_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "SEMSTREAMS_METRIC_SANITIZE must be address, thread or empty")
+endif()
+
+function(semstreams_metric_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(SEMSTREAMS_METRIC_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "semstreams/metric/counter.h"
+#include "semstreams/metric/gauge.h"
+#include "semstreams/metric/vec.h"
+
+namespace semstreams::metric {
+
+/// \brief The platform-level metrics every semstreams service shares
+/// (Go's metric.Metrics), all in the "semstreams" namespace.
+///
+/// The members are handles: a copy of a CoreMetrics records into the same
+/// families. Every Record* method takes no lock on an existing label set,
+/// allocates nothing then, and never throws. The class is thread-safe. No
+/// concurrent call to any API of this type causes a data race.
+class CoreMetrics {
+ public:
+  /// \brief Creates the families, unregistered; NewMetricsRegistry() registers its own.
+  CoreMetrics();
+
+  /// \brief semstreams_service_status{service}: 0=stopped 1=starting 2=running 3=stopping 4=failed.
+  GaugeVec ServiceStatus;
+  /// \brief semstreams_messages_received_total{service,type}.
+  CounterVec MessagesReceived;
+  /// \brief semstreams_messages_processed_total{service,type,status}.
+  CounterVec MessagesProcessed;
+  /// \brief semstreams_messages_published_total{service,subject}.
+  CounterVec MessagesPublished;
+  /// \brief semstreams_processing_duration_seconds{service,operation}, DefBuckets().
+  HistogramVec ProcessingDuration;
+  /// \brief semstreams_errors_total{service,type}.
+  CounterVec ErrorsTotal;
+  /// \brief semstreams_health_status{service}: 0=unhealthy 1=healthy.
+  GaugeVec HealthCheckStatus;
+  /// \brief semstreams_nats_connected: 0=disconnected 1=connected.
+  Gauge NATSConnected;
+  /// \brief semstreams_nats_rtt_milliseconds.
+  Gauge NATSRTT;
+  /// \brief semstreams_nats_reconnects_total.
+  Counter NATSReconnects;
+  /// \brief semstreams_nats_circuit_breaker: 0=closed 1=open 2=half-open.
+  Gauge NATSCircuitBreaker;
+  /// \brief semstreams_nats_messages_total{subject}.
+  CounterVec NATSMessages;
+
+  /// \brief Sets service_status{service} (0=stopped 1=starting 2=running 3=stopping 4=failed).
+  void RecordServiceStatus(std::string_view service, int status) noexcept;
+  /// \brief Adds 1 to messages_received_total{service,type}.
+  void RecordMessageReceived(std::string_view service, std::string_view message_type) noexcept;
+  /// \brief Adds 1 to messages_processed_total{service,type,status}.
+  void RecordMessageProcessed(std::string_view service, std::string_view message_type,
+                              std::string_view status) noexcept;
+  /// \brief Adds 1 to messages_published_total{service,subject}.
+  void RecordMessagePublished(std::string_view service, std::string_view subject) noexcept;
+  /// \brief Observes `duration` (exported in seconds) in processing_duration_seconds{service,operation}.
+  void RecordProcessingDuration(std::string_view service, std::string_view operation,
+                                std::chrono::duration<double> duration) noexcept;
+  /// \brief Adds 1 to errors_total{service,type}.
+  void RecordError(std::string_view service, std::string_view error_type) noexcept;
+  /// \brief Sets health_status{service} to 1 when healthy, else 0.
+  void RecordHealthStatus(std::string_view service, bool healthy) noexcept;
+  /// \brief Sets nats_connected to 1 when connected, else 0.
+  void RecordNATSStatus(bool connected) noexcept;
+  /// \brief Sets nats_rtt_milliseconds; `rtt` is any std::chrono duration.
+  void RecordNATSRTT(std::chrono::duration<double> rtt) noexcept;
+  /// \brief Adds 1 to nats_reconnects_total.
+  void RecordNATSReconnect() noexcept;
+  /// \brief Sets nats_circuit_breaker (0=closed 1=open 2=half-open).
+  void RecordCircuitBreakerState(int state) noexcept;
+
+  /// \brief Adds `n` to messages_processed_total{service,type="",status="success"}; n <= 0 is ignored.
+  void RecordMessagesProcessed(std::string_view service, std::int64_t n) noexcept;
+  /// \brief Adds `n` to messages_processed_total{service,type="",status="failed"}; n <= 0 is ignored.
+  void RecordMessagesFailed(std::string_view service, std::int64_t n) noexcept;
+  /// \brief Observes `seconds` in processing_duration_seconds{service,operation=""}.
+  void ObserveProcessingDuration(std::string_view service, double seconds) noexcept;
+  /// \brief Sets nats_connected to `v` (1.0 = healthy).
+  void RecordNATSHealth(double v) noexcept;
+  /// \brief Adds `n` to nats_messages_total{subject}; n <= 0 is ignored.
+  void RecordNATSMessages(std::string_view subject, std::int64_t n) noexcept;
+  /// \brief Adds 1 to errors_total{service,type="panic"}.
+  void RecordPanic(std::string_view service) noexcept;
+};
+
+}  // namespace semstreams::metric

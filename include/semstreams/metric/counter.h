@@ -1,0 +1,42 @@
+#pragma once
+
+#include <memory>
+
+#include "semstreams/metric/opts.h"
+
+namespace semstreams::metric {
+namespace detail {
+class CounterCell;
+class Collector;
+struct HandleAccess;
+}  // namespace detail
+
+/// \brief A value that only goes up (requests served, errors seen).
+///
+/// A Counter is a handle: copies share one value, and the value stays valid
+/// after the handle is unregistered or its registry is destroyed. The class is
+/// thread-safe. No concurrent call to any API of this type causes a data race.
+class Counter {
+ public:
+  using Cell = detail::CounterCell;
+
+  /// \brief Adds 1.
+  void Inc() const noexcept;
+  /// \brief Adds `v`; negative and NaN amounts are ignored (counters never go down).
+  void Add(double v) const noexcept;
+  /// \brief The current value, for tests and diagnostics.
+  double Value() const noexcept;
+
+ private:
+  friend struct detail::HandleAccess;
+  Counter(std::shared_ptr<Cell> cell, std::shared_ptr<const detail::Collector> collector)
+      : cell_(std::move(cell)), collector_(std::move(collector)) {}
+
+  std::shared_ptr<Cell> cell_;
+  std::shared_ptr<const detail::Collector> collector_;  // null for a vector's child
+};
+
+/// \brief Creates a counter; an invalid definition is reported by Register*, not here.
+Counter NewCounter(CounterOpts opts);
+
+}  // namespace semstreams::metric

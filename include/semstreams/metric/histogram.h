@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "semstreams/metric/opts.h"
+
+namespace semstreams::metric {
+namespace detail {
+class HistogramCell;
+class Collector;
+struct HandleAccess;
+}  // namespace detail
+
+/// \brief Counts observations (latencies, sizes) into buckets and sums them.
+///
+/// A Histogram is a handle: copies share one distribution, which stays valid
+/// after the handle is unregistered or its registry is destroyed. The class is
+/// thread-safe. No concurrent call to any API of this type causes a data race.
+class Histogram {
+ public:
+  using Cell = detail::HistogramCell;
+
+  /// \brief Records one observation, e.g. a duration in seconds.
+  void Observe(double v) const noexcept;
+  /// \brief How many observations were recorded.
+  std::uint64_t SampleCount() const noexcept;
+  /// \brief The sum of all observations.
+  double SampleSum() const noexcept;
+
+ private:
+  friend struct detail::HandleAccess;
+  Histogram(std::shared_ptr<Cell> cell, std::shared_ptr<const detail::Collector> collector)
+      : cell_(std::move(cell)), collector_(std::move(collector)) {}
+
+  std::shared_ptr<Cell> cell_;
+  std::shared_ptr<const detail::Collector> collector_;  // null for a vector's child
+};
+
+/// \brief Creates a histogram; an invalid definition is reported by Register*, not here.
+Histogram NewHistogram(HistogramOpts opts);
+
+}  // namespace semstreams::metric

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+#include "prometheus/registry.h"
+#include "semstreams/metric/core_metrics.h"
+#include "semstreams/metric/process_collector.h"
+#include "semstreams/metric/registrar.h"
+
+namespace semstreams::metric {
+
+/// \brief The central registry: core platform metrics, a process collector,
+/// and the metrics services register (Go's metric.MetricsRegistry).
+///
+/// Registration rules: registering the same handle again under the same key
+/// succeeds; another handle under a taken key fails with kAlreadyRegistered;
+/// a handle whose full name something else already exports fails with
+/// kPrometheusConflict; an invalid definition fails with kInvalidArgument. A
+/// failed call changes nothing. Registering never blocks recording threads.
+/// The class is thread-safe. No concurrent call to any API of this type causes
+/// a data race.
+class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable {
+ public:
+  /// \brief Prefer NewMetricsRegistry(); the server needs a shared_ptr.
+  MetricsRegistry();
+  MetricsRegistry(const MetricsRegistry&) = delete;
+  MetricsRegistry& operator=(const MetricsRegistry&) = delete;
+  ~MetricsRegistry() override;
+
+  Status RegisterCounter(std::string_view service, std::string_view metric,
+                         const Counter& counter) override;
+  Status RegisterGauge(std::string_view service, std::string_view metric,
+                       const Gauge& gauge) override;
+  Status RegisterHistogram(std::string_view service, std::string_view metric,
+                           const Histogram& histogram) override;
+  Status RegisterCounterVec(std::string_view service, std::string_view metric,
+                            const CounterVec& vec) override;
+  Status RegisterGaugeVec(std::string_view service, std::string_view metric,
+                          const GaugeVec& vec) override;
+  Status RegisterHistogramVec(std::string_view service, std::string_view metric,
+                              const HistogramVec& vec) override;
+  bool Unregister(std::string_view service, std::string_view metric) override;
+
+  /// \brief The core platform metrics; valid as long as this registry (copy it
+  /// to keep recording beyond that: copies share the same families).
+  metric::CoreMetrics& CoreMetrics();
+
+  /// \brief The raw prometheus-cpp registry, for families built with its own
+  /// builders; Gather() and the server export them beside everything else.
+  std::shared_ptr<prometheus::Registry> PrometheusRegistry() const;
+
+  /// \brief Everything exported, families sorted by name and series by label
+  /// values. Families with no series are left out, as in Go.
+  std::vector<prometheus::MetricFamily> Gather() const;
+
+  /// \brief Same as Gather(); lets prometheus-cpp's Exposer scrape this registry.
+  std::vector<prometheus::MetricFamily> Collect() const override { return Gather(); }
+
+ private:
+  Status Register(std::string_view service, std::string_view metric,
+                  std::shared_ptr<const detail::Collector> collector);
+  bool RawRegistryExports(const std::string& name) const;
+
+  metric::CoreMetrics core_;
+  const std::shared_ptr<prometheus::Registry> raw_registry_;
+  const ProcessCollector process_;
+  std::vector<std::shared_ptr<const detail::Collector>> fixed_;  // core and library families
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const detail::Collector>, std::less<>> by_key_;
+  std::map<std::string, std::string, std::less<>> key_of_name_;
+};
+
+/// \brief A registry with the core families and the process collector registered.
+std::shared_ptr<MetricsRegistry> NewMetricsRegistry();
+
+}  // namespace semstreams::metric

@@ -1,0 +1,158 @@
+#include "semstreams/metric/core_metrics.h"
+
+#include "detail/handle_access.h"
+#include "detail/vec_core.h"
+
+namespace semstreams::metric {
+namespace {
+
+using detail::HandleAccess;
+
+constexpr const char* kNamespace = "semstreams";
+
+CounterOpts CounterDef(const char* name, const char* help) {
+  CounterOpts opts;
+  opts.ns = kNamespace;
+  opts.name = name;
+  opts.help = help;
+  return opts;
+}
+
+GaugeOpts GaugeDef(const char* name, const char* help) {
+  GaugeOpts opts;
+  opts.ns = kNamespace;
+  opts.name = name;
+  opts.help = help;
+  return opts;
+}
+
+HistogramOpts HistogramDef(const char* name, const char* help) {
+  HistogramOpts opts;
+  opts.ns = kNamespace;
+  opts.name = name;
+  opts.help = help;
+  return opts;
+}
+
+// The Record* methods go straight to the vector's cell lookup: no handle is
+// built, so no reference count is touched on the hot path.
+template <class Metric, class... Values>
+typename Metric::Cell& CellOf(const MetricVec<Metric>& vec, const Values&... values) {
+  const std::string_view views[] = {values...};
+  return *HandleAccess::CoreOf(vec).Find(views, sizeof...(Values));
+}
+
+}  // namespace
+
+CoreMetrics::CoreMetrics()
+    : ServiceStatus(NewGaugeVec(
+          GaugeDef("service_status",
+                   "Service status (0=stopped, 1=starting, 2=running, 3=stopping, 4=failed)"),
+          {"service"})),
+      MessagesReceived(NewCounterVec(
+          CounterDef("messages_received_total", "Total number of messages received"),
+          {"service", "type"})),
+      MessagesProcessed(NewCounterVec(
+          CounterDef("messages_processed_total", "Total number of messages processed"),
+          {"service", "type", "status"})),
+      MessagesPublished(NewCounterVec(
+          CounterDef("messages_published_total", "Total number of messages published"),
+          {"service", "subject"})),
+      ProcessingDuration(NewHistogramVec(
+          HistogramDef("processing_duration_seconds",
+                       "Message processing duration in seconds"),
+          {"service", "operation"})),
+      ErrorsTotal(NewCounterVec(CounterDef("errors_total", "Total number of errors"),
+                                {"service", "type"})),
+      HealthCheckStatus(NewGaugeVec(
+          GaugeDef("health_status", "Health check status (0=unhealthy, 1=healthy)"),
+          {"service"})),
+      NATSConnected(NewGauge(GaugeDef(
+          "nats_connected", "NATS connection status (0=disconnected, 1=connected)"))),
+      NATSRTT(NewGauge(
+          GaugeDef("nats_rtt_milliseconds", "NATS round-trip time in milliseconds"))),
+      NATSReconnects(NewCounter(
+          CounterDef("nats_reconnects_total", "Total number of NATS reconnections"))),
+      NATSCircuitBreaker(NewGauge(
+          GaugeDef("nats_circuit_breaker",
+                   "NATS circuit breaker status (0=closed, 1=open, 2=half-open)"))),
+      NATSMessages(NewCounterVec(
+          CounterDef("nats_messages_total", "Total number of NATS messages by subject"),
+          {"subject"})) {}
+
+void CoreMetrics::RecordServiceStatus(std::string_view service, int status) noexcept {
+  CellOf(ServiceStatus, service).Set(status);
+}
+
+void CoreMetrics::RecordMessageReceived(std::string_view service,
+                                        std::string_view message_type) noexcept {
+  CellOf(MessagesReceived, service, message_type).Inc();
+}
+
+void CoreMetrics::RecordMessageProcessed(std::string_view service,
+                                         std::string_view message_type,
+                                         std::string_view status) noexcept {
+  CellOf(MessagesProcessed, service, message_type, status).Inc();
+}
+
+void CoreMetrics::RecordMessagePublished(std::string_view service,
+                                         std::string_view subject) noexcept {
+  CellOf(MessagesPublished, service, subject).Inc();
+}
+
+void CoreMetrics::RecordProcessingDuration(std::string_view service,
+                                           std::string_view operation,
+                                           std::chrono::duration<double> duration) noexcept {
+  CellOf(ProcessingDuration, service, operation).Observe(duration.count());
+}
+
+void CoreMetrics::RecordError(std::string_view service, std::string_view error_type) noexcept {
+  CellOf(ErrorsTotal, service, error_type).Inc();
+}
+
+void CoreMetrics::RecordHealthStatus(std::string_view service, bool healthy) noexcept {
+  CellOf(HealthCheckStatus, service).Set(healthy ? 1 : 0);
+}
+
+void CoreMetrics::RecordNATSStatus(bool connected) noexcept {
+  NATSConnected.Set(connected ? 1 : 0);
+}
+
+void CoreMetrics::RecordNATSRTT(std::chrono::duration<double> rtt) noexcept {
+  NATSRTT.Set(std::chrono::duration<double, std::milli>(rtt).count());
+}
+
+void CoreMetrics::RecordNATSReconnect() noexcept { NATSReconnects.Inc(); }
+
+void CoreMetrics::RecordCircuitBreakerState(int state) noexcept {
+  NATSCircuitBreaker.Set(state);
+}
+
+void CoreMetrics::RecordMessagesProcessed(std::string_view service, std::int64_t n) noexcept {
+  if (n <= 0) return;
+  CellOf(MessagesProcessed, service, std::string_view(), std::string_view("success"))
+      .Add(static_cast<double>(n));
+}
+
+void CoreMetrics::RecordMessagesFailed(std::string_view service, std::int64_t n) noexcept {
+  if (n <= 0) return;
+  CellOf(MessagesProcessed, service, std::string_view(), std::string_view("failed"))
+      .Add(static_cast<double>(n));
+}
+
+void CoreMetrics::ObserveProcessingDuration(std::string_view service, double seconds) noexcept {
+  CellOf(ProcessingDuration, service, std::string_view()).Observe(seconds);
+}
+
+void CoreMetrics::RecordNATSHealth(double v) noexcept { NATSConnected.Set(v); }
+
+void CoreMetrics::RecordNATSMessages(std::string_view subject, std::int64_t n) noexcept {
+  if (n <= 0) return;
+  CellOf(NATSMessages, subject).Add(static_cast<double>(n));
+}
+
+void CoreMetrics::RecordPanic(std::string_view service) noexcept {
+  CellOf(ErrorsTotal, service, std::string_view("panic")).Inc();
+}
+
+}  // namespace semstreams::metric

@@ -1,0 +1,18 @@
+#include "semstreams/metric/counter.h"
+
+#include "detail/cells.h"
+#include "detail/make_single.h"
+
+namespace semstreams::metric {
+
+void Counter::Inc() const noexcept { cell_->Inc(); }
+void Counter::Add(double v) const noexcept { cell_->Add(v); }
+double Counter::Value() const noexcept { return cell_->Value(); }
+
+Counter NewCounter(CounterOpts opts) {
+  return detail::MakeSingle<Counter>(detail::MakeDesc(detail::Kind::kCounter, opts.ns,
+                                                      opts.subsystem, opts.name, opts.help,
+                                                      opts.const_labels, {}));
+}
+
+}  // namespace semstreams::metric

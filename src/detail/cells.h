@@ -1,0 +1,141 @@
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "prometheus/client_metric.h"
+
+namespace semstreams::metric::detail {
+
+inline std::uint64_t ToBits(double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits;
+}
+
+inline double FromBits(std::uint64_t bits) {
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+/// A double updated by compare-and-swap on its bit pattern: lock-free on every
+/// target we build for, unlike std::atomic<double>::fetch_add before C++20.
+class AtomicDouble {
+ public:
+  double Load() const { return FromBits(bits_.load(std::memory_order_relaxed)); }
+  void Store(double v) { bits_.store(ToBits(v), std::memory_order_relaxed); }
+  void Add(double delta) {
+    std::uint64_t old_bits = bits_.load(std::memory_order_relaxed);
+    while (!bits_.compare_exchange_weak(old_bits, ToBits(FromBits(old_bits) + delta),
+                                        std::memory_order_relaxed)) {
+    }
+  }
+
+ private:
+  std::atomic<std::uint64_t> bits_{0};  // bit pattern of 0.0
+};
+
+/// Whole increments go to an integer with one atomic add, as in Go's counter;
+/// only fractional amounts pay for a compare-and-swap loop.
+class CounterCell {
+ public:
+  void Inc() { whole_.fetch_add(1, std::memory_order_relaxed); }
+  void Add(double v) {
+    // Counters only go up; NaN and negative amounts are dropped, never thrown.
+    if (!(v >= 0)) return;
+    if (v < kMaxExactWhole && v == std::floor(v)) {
+      whole_.fetch_add(static_cast<std::uint64_t>(v), std::memory_order_relaxed);
+    } else {
+      fraction_.Add(v);
+    }
+  }
+  double Value() const {
+    return static_cast<double>(whole_.load(std::memory_order_relaxed)) + fraction_.Load();
+  }
+  void Fill(prometheus::ClientMetric& out) const { out.counter.value = Value(); }
+
+ private:
+  static constexpr double kMaxExactWhole = 9007199254740992.0;  // 2^53
+  std::atomic<std::uint64_t> whole_{0};
+  AtomicDouble fraction_;
+};
+
+class GaugeCell {
+ public:
+  void Set(double v) { value_.Store(v); }
+  void Add(double v) { value_.Add(v); }
+  void SetToCurrentTime() {
+    using std::chrono::duration;
+    Set(duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  }
+  double Value() const { return value_.Load(); }
+  void Fill(prometheus::ClientMetric& out) const { out.gauge.value = Value(); }
+
+ private:
+  AtomicDouble value_;
+};
+
+/// Non-cumulative bucket counts (one atomic add per observation); the
+/// cumulative form and the count are derived at collect time, so a scrape
+/// always sees count == the +Inf bucket.
+class HistogramCell {
+ public:
+  explicit HistogramCell(std::shared_ptr<const std::vector<double>> bounds)
+      : bounds_(std::move(bounds)),
+        counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]) {
+    for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
+  }
+
+  void Observe(double v) {
+    const std::vector<double>& bounds = *bounds_;
+    // Linear search beats binary search for the short lists people use (Go
+    // switches at 35 bounds for the same reason).
+    std::size_t i = 0;
+    if (bounds.size() < 35) {
+      while (i < bounds.size() && v > bounds[i]) ++i;
+    } else {
+      i = static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) -
+                                   bounds.begin());
+    }
+    counts_[i].fetch_add(1, std::memory_order_relaxed);
+    sum_.Add(v);
+  }
+
+  std::uint64_t SampleCount() const {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i <= bounds_->size(); ++i) {
+      total += counts_[i].load(std::memory_order_relaxed);
+    }
+    return total;
+  }
+  double SampleSum() const { return sum_.Load(); }
+
+  void Fill(prometheus::ClientMetric& out) const {
+    const std::vector<double>& bounds = *bounds_;
+    auto& histogram = out.histogram;
+    histogram.bucket.resize(bounds.size() + 1);
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i <= bounds.size(); ++i) {
+      cumulative += counts_[i].load(std::memory_order_relaxed);
+      histogram.bucket[i].cumulative_count = cumulative;
+      histogram.bucket[i].upper_bound =
+          i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
+    }
+    histogram.sample_count = cumulative;
+    histogram.sample_sum = SampleSum();
+  }
+
+ private:
+  std::shared_ptr<const std::vector<double>> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+  AtomicDouble sum_;
+};
+
+}  // namespace semstreams::metric::detail

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "semstreams/metric/detail/collector.h"
+
+namespace semstreams::metric::detail {
+
+/// Builds a descriptor and validates it; never throws for a bad definition,
+/// because Go's New* do not either: the error surfaces at registration.
+std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns,
+                                     const std::string& subsystem,
+                                     const std::string& name,
+                                     const std::string& help,
+                                     const prometheus::Labels& const_labels,
+                                     std::vector<std::string> label_names,
+                                     std::vector<double> buckets = {});
+
+bool IsValidMetricName(const std::string& name);
+bool IsValidLabelName(const std::string& name);
+
+/// The family skeleton shared by every Collect(): name, help and type.
+prometheus::MetricFamily EmptyFamily(const Desc& desc);
+
+}  // namespace semstreams::metric::detail

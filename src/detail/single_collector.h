@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+#include <type_traits>
+
+#include "detail/cells.h"
+#include "detail/desc.h"
+#include "detail/series.h"
+#include "semstreams/metric/detail/collector.h"
+
+namespace semstreams::metric::detail {
+
+/// A metric without variable labels: one cell, exported as one series.
+template <class Cell>
+class SingleCollector final : public Collector {
+ public:
+  explicit SingleCollector(std::shared_ptr<const Desc> desc)
+      : desc_(std::move(desc)), cell(MakeCell(*desc_)) {}
+
+  const Desc& desc() const override { return *desc_; }
+
+  prometheus::MetricFamily Collect() const override {
+    prometheus::MetricFamily family = EmptyFamily(*desc_);
+    family.metric.resize(1);
+    SetSeriesLabels(*desc_, {}, family.metric[0]);
+    cell.Fill(family.metric[0]);
+    return family;
+  }
+
+ private:
+  static Cell MakeCell(const Desc& desc) {
+    if constexpr (std::is_same_v<Cell, HistogramCell>) {
+      return Cell(desc.buckets);
+    } else {
+      return Cell();
+    }
+  }
+
+  const std::shared_ptr<const Desc> desc_;
+
+ public:
+  Cell cell;
+};
+
+}  // namespace semstreams::metric::detail

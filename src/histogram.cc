@@ -1,0 +1,18 @@
+#include "semstreams/metric/histogram.h"
+
+#include "detail/cells.h"
+#include "detail/make_single.h"
+
+namespace semstreams::metric {
+
+void Histogram::Observe(double v) const noexcept { cell_->Observe(v); }
+std::uint64_t Histogram::SampleCount() const noexcept { return cell_->SampleCount(); }
+double Histogram::SampleSum() const noexcept { return cell_->SampleSum(); }
+
+Histogram NewHistogram(HistogramOpts opts) {
+  return detail::MakeSingle<Histogram>(
+      detail::MakeDesc(detail::Kind::kHistogram, opts.ns, opts.subsystem, opts.name,
+                       opts.help, opts.const_labels, {}, std::move(opts.buckets)));
+}
+
+}  // namespace semstreams::metric

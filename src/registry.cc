@@ -1,0 +1,168 @@
+#include "semstreams/metric/registry.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "detail/cardinality.h"
+#include "detail/handle_access.h"
+#include "detail/vec_core.h"
+
+namespace semstreams::metric {
+namespace {
+
+using detail::HandleAccess;
+
+std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+}  // namespace
+
+MetricsRegistry::MetricsRegistry() : raw_registry_(std::make_shared<prometheus::Registry>()) {
+  fixed_ = {
+      HandleAccess::CollectorOf(core_.ServiceStatus),
+      HandleAccess::CollectorOf(core_.MessagesReceived),
+      HandleAccess::CollectorOf(core_.MessagesProcessed),
+      HandleAccess::CollectorOf(core_.MessagesPublished),
+      HandleAccess::CollectorOf(core_.ProcessingDuration),
+      HandleAccess::CollectorOf(core_.ErrorsTotal),
+      HandleAccess::CollectorOf(core_.HealthCheckStatus),
+      HandleAccess::CollectorOf(core_.NATSConnected),
+      HandleAccess::CollectorOf(core_.NATSRTT),
+      HandleAccess::CollectorOf(core_.NATSReconnects),
+      HandleAccess::CollectorOf(core_.NATSCircuitBreaker),
+      HandleAccess::CollectorOf(core_.NATSMessages),
+      HandleAccess::CollectorOf(detail::CardinalityRejected()),
+  };
+  for (const auto& collector : fixed_) key_of_name_[collector->desc().name] = "core metrics";
+  for (const auto& name : ProcessCollector::Names()) key_of_name_[name] = "process collector";
+}
+
+MetricsRegistry::~MetricsRegistry() = default;
+
+Status MetricsRegistry::RegisterCounter(std::string_view service, std::string_view metric,
+                                        const Counter& counter) {
+  return Register(service, metric, HandleAccess::CollectorOf(counter));
+}
+
+Status MetricsRegistry::RegisterGauge(std::string_view service, std::string_view metric,
+                                      const Gauge& gauge) {
+  return Register(service, metric, HandleAccess::CollectorOf(gauge));
+}
+
+Status MetricsRegistry::RegisterHistogram(std::string_view service, std::string_view metric,
+                                          const Histogram& histogram) {
+  return Register(service, metric, HandleAccess::CollectorOf(histogram));
+}
+
+Status MetricsRegistry::RegisterCounterVec(std::string_view service, std::string_view metric,
+                                           const CounterVec& vec) {
+  return Register(service, metric, HandleAccess::CollectorOf(vec));
+}
+
+Status MetricsRegistry::RegisterGaugeVec(std::string_view service, std::string_view metric,
+                                         const GaugeVec& vec) {
+  return Register(service, metric, HandleAccess::CollectorOf(vec));
+}
+
+Status MetricsRegistry::RegisterHistogramVec(std::string_view service, std::string_view metric,
+                                             const HistogramVec& vec) {
+  return Register(service, metric, HandleAccess::CollectorOf(vec));
+}
+
+Status MetricsRegistry::Register(std::string_view service, std::string_view metric,
+                                 std::shared_ptr<const detail::Collector> collector) {
+  if (service.empty() || metric.empty()) {
+    return {ErrorCode::kInvalidArgument, "service and metric names must not be empty"};
+  }
+  std::string key = std::string(service) + "." + std::string(metric);
+  if (!collector) {
+    return {ErrorCode::kInvalidArgument,
+            "metric " + Quoted(key) +
+                ": a vector's child cannot be registered on its own; register the vector"};
+  }
+  const detail::Desc& desc = collector->desc();
+  if (!desc.error.empty()) return {ErrorCode::kInvalidArgument, desc.error};
+
+  // Looked up before taking our lock: the raw registry has a lock of its own.
+  const bool raw_conflict = RawRegistryExports(desc.name);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    if (it->second == collector) return Status::Ok();
+    return {ErrorCode::kAlreadyRegistered,
+            "metric " + Quoted(key) + " already registered with another handle"};
+  }
+  if (auto it = key_of_name_.find(desc.name); it != key_of_name_.end() || raw_conflict) {
+    const std::string owner =
+        it != key_of_name_.end() ? it->second : std::string("the prometheus registry");
+    return {ErrorCode::kPrometheusConflict,
+            "prometheus conflict: " + Quoted(desc.name) + " is already exported by " + owner};
+  }
+  key_of_name_.emplace(desc.name, key);
+  by_key_.emplace(std::move(key), std::move(collector));
+  return Status::Ok();
+}
+
+bool MetricsRegistry::Unregister(std::string_view service, std::string_view metric) {
+  const std::string key = std::string(service) + "." + std::string(metric);
+  std::shared_ptr<const detail::Collector> removed;  // released outside the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return false;
+  removed = std::move(it->second);
+  key_of_name_.erase(removed->desc().name);
+  by_key_.erase(it);
+  return true;
+}
+
+bool MetricsRegistry::RawRegistryExports(const std::string& name) const {
+  for (const auto& family : raw_registry_->Collect()) {
+    if (family.name == name) return true;
+  }
+  return false;
+}
+
+metric::CoreMetrics& MetricsRegistry::CoreMetrics() { return core_; }
+
+std::shared_ptr<prometheus::Registry> MetricsRegistry::PrometheusRegistry() const {
+  return raw_registry_;
+}
+
+std::vector<prometheus::MetricFamily> MetricsRegistry::Gather() const {
+  std::vector<std::shared_ptr<const detail::Collector>> collectors = fixed_;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, collector] : by_key_) collectors.push_back(collector);
+  }
+  std::vector<prometheus::MetricFamily> families;
+  families.reserve(collectors.size() + ProcessCollector::Names().size());
+  for (const auto& collector : collectors) {
+    prometheus::MetricFamily family = collector->Collect();
+    if (!family.metric.empty()) families.push_back(std::move(family));
+  }
+  for (auto& family : process_.Collect()) families.push_back(std::move(family));
+
+  // A raw family whose name we export already would make the whole exposition
+  // unparsable, so it is dropped and the clash logged.
+  std::sort(families.begin(), families.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  const std::size_t ours = families.size();
+  for (auto& family : raw_registry_->Collect()) {
+    const bool clash = std::binary_search(
+        families.begin(), families.begin() + static_cast<std::ptrdiff_t>(ours), family,
+        [](const auto& a, const auto& b) { return a.name < b.name; });
+    if (clash) {
+      std::fprintf(stderr, "semstreams-metric: dropping raw prometheus family %s: the name is "
+                           "already exported\n", family.name.c_str());
+      continue;
+    }
+    if (!family.metric.empty()) families.push_back(std::move(family));
+  }
+  std::stable_sort(families.begin(), families.end(),
+                   [](const auto& a, const auto& b) { return a.name < b.name; });
+  return families;
+}
+
+std::shared_ptr<MetricsRegistry> NewMetricsRegistry() {
+  return std::make_shared<MetricsRegistry>();
+}
+
+}  // namespace semstreams::metric
