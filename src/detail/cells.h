@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -46,12 +47,22 @@ class AtomicDouble {
 /// only fractional amounts pay for a compare-and-swap loop.
 class CounterCell {
  public:
-  void Inc() { whole_.fetch_add(1, std::memory_order_relaxed); }
+  void Inc() {
+    if (whole_.fetch_add(1, std::memory_order_relaxed) ==
+        std::numeric_limits<std::uint64_t>::max()) {
+      fraction_.Add(kTwoTo64);  // see Add
+    }
+  }
   void Add(double v) {
     // Counters only go up; NaN and negative amounts are dropped, never thrown.
     if (!(v >= 0)) return;
     if (v < kMaxExactWhole && v == std::floor(v)) {
-      whole_.fetch_add(static_cast<std::uint64_t>(v), std::memory_order_relaxed);
+      const auto whole = static_cast<std::uint64_t>(v);
+      // The integer wraps past 2^64; put the lost 2^64 where a double keeps it.
+      if (whole_.fetch_add(whole, std::memory_order_relaxed) >
+          std::numeric_limits<std::uint64_t>::max() - whole) {
+        fraction_.Add(kTwoTo64);
+      }
     } else {
       fraction_.Add(v);
     }
@@ -63,6 +74,7 @@ class CounterCell {
 
  private:
   static constexpr double kMaxExactWhole = 9007199254740992.0;  // 2^53
+  static constexpr double kTwoTo64 = 18446744073709551616.0;
   std::atomic<std::uint64_t> whole_{0};
   AtomicDouble fraction_;
 };
@@ -97,9 +109,13 @@ class HistogramCell {
     const std::vector<double>& bounds = *bounds_;
     // Linear search beats binary search for the short lists people use (Go
     // switches at 35 bounds for the same reason).
+    // `!(v <= bound)` rather than `v > bound`: NaN is <= no bound, so like
+    // client_golang it belongs in +Inf, not in the first bucket.
     std::size_t i = 0;
     if (bounds.size() < 35) {
-      while (i < bounds.size() && v > bounds[i]) ++i;
+      while (i < bounds.size() && !(v <= bounds[i])) ++i;
+    } else if (std::isnan(v)) {
+      i = bounds.size();
     } else {
       i = static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) -
                                    bounds.begin());

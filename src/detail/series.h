@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "detail/thread_cache.h"
 #include "prometheus/client_metric.h"
 #include "semstreams/metric/detail/collector.h"
 
@@ -10,13 +11,17 @@ namespace semstreams::metric::detail {
 
 /// Writes a series' labels: the constant labels, then the variable ones in
 /// label-name order.
-inline void SetSeriesLabels(const Desc& desc, const std::vector<std::string>& values,
+inline void SetSeriesLabels(const Desc& desc, const LabelKey& key,
                             prometheus::ClientMetric& out) {
-  out.label.reserve(desc.const_labels.size() + values.size());
+  out.label.reserve(desc.const_labels.size() + key.count());
   for (const auto& [name, value] : desc.const_labels) out.label.push_back({name, value});
-  for (std::size_t i = 0; i < values.size() && i < desc.label_names.size(); ++i) {
-    out.label.push_back({desc.label_names[i], values[i]});
-  }
+  std::size_t i = 0;
+  key.ForEach([&](std::string_view value) {
+    if (i < desc.label_names.size()) {
+      out.label.push_back({desc.label_names[i], std::string(value)});
+    }
+    ++i;
+  });
 }
 
 }  // namespace semstreams::metric::detail

@@ -22,7 +22,7 @@ class SingleCollector final : public Collector {
   prometheus::MetricFamily Collect() const override {
     prometheus::MetricFamily family = EmptyFamily(*desc_);
     family.metric.resize(1);
-    SetSeriesLabels(*desc_, {}, family.metric[0]);
+    SetSeriesLabels(*desc_, LabelKey(), family.metric[0]);
     cell.Fill(family.metric[0]);
     return family;
   }

@@ -4,29 +4,28 @@
 #include <new>
 
 namespace semstreams::metric::detail {
+namespace thread_cache_internal {
 namespace {
 
-static_assert((kThreadCacheSlots & (kThreadCacheSlots - 1)) == 0,
-              "slot count must be a power of two");
-
-// Heap-allocated on first use so that threads which never record pay nothing,
-// and so that the static TLS block of a shared library stays small.
-thread_local std::unique_ptr<CacheEntry[]> tls_slots;
+// Frees the thread's table at thread exit, releasing the children it kept.
+struct SlotsOwner {
+  ~SlotsOwner() {
+    delete[] tls_slots;
+    tls_slots = nullptr;
+  }
+};
 
 }  // namespace
 
-CacheEntry* ThreadCacheSlot(std::uint64_t owner, std::uint64_t hash) noexcept {
-  CacheEntry* slots = tls_slots.get();
-  if (slots == nullptr) {
-    tls_slots.reset(new (std::nothrow) CacheEntry[kThreadCacheSlots]);
-    slots = tls_slots.get();
-    if (slots == nullptr) return nullptr;
-  }
-  const std::uint64_t mixed = (hash ^ (owner * 0xD6E8FEB86659FD93ull)) * 0x9E3779B97F4A7C15ull;
-  return &slots[mixed >> (64 - 10)];
+CacheEntry* AllocateSlots() noexcept {
+  // Heap-allocated on first use so that threads which never record pay
+  // nothing, and the static TLS block of a shared library stays small.
+  thread_local SlotsOwner owner;
+  tls_slots = new (std::nothrow) CacheEntry[kThreadCacheSlots];
+  return tls_slots;
 }
 
-static_assert(kThreadCacheSlots == (1u << 10), "ThreadCacheSlot shifts by log2(slots)");
+}  // namespace thread_cache_internal
 
 std::uint64_t NextVecId() noexcept {
   static std::atomic<std::uint64_t> next{1};

@@ -8,8 +8,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <set>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,21 +27,46 @@ namespace semstreams::metric::detail {
 template <class Cell>
 struct alignas(64) Node : NodeBase {
   template <class... Args>
-  explicit Node(std::vector<std::string> label_values, Args&&... args)
-      : NodeBase{std::move(label_values)}, cell(std::forward<Args>(args)...) {}
+  explicit Node(LabelKey label_key, Args&&... args)
+      : NodeBase{std::move(label_key)}, cell(std::forward<Args>(args)...) {}
   Cell cell;
 };
 
+/// A label-value list being looked up, compared without copying it.
+struct ValuesProbe {
+  const std::string_view* values;
+  std::size_t count;
+};
+
+/// Orders children by label values, so that scrapes come out sorted for free
+/// and lookups need no temporary strings.
+struct NodeOrder {
+  using is_transparent = void;
+
+  template <class P>
+  bool operator()(const P& a, const P& b) const {
+    return a->key.Compare(b->key) < 0;
+  }
+  template <class P>
+  bool operator()(const P& a, const ValuesProbe& b) const {
+    return a->key.Compare(b.values, b.count) < 0;
+  }
+  template <class P>
+  bool operator()(const ValuesProbe& a, const P& b) const {
+    return b->key.Compare(a.values, a.count) > 0;
+  }
+};
+
 template <class Cell>
-std::shared_ptr<Node<Cell>> MakeNode(const Desc& desc, std::vector<std::string> values) {
+std::shared_ptr<Node<Cell>> MakeNode(const Desc& desc, LabelKey key) {
   if constexpr (std::is_same_v<Cell, HistogramCell>) {
-    return std::make_shared<Node<Cell>>(std::move(values), desc.buckets);
+    return std::make_shared<Node<Cell>>(std::move(key), desc.buckets);
   } else {
-    return std::make_shared<Node<Cell>>(std::move(values));
+    return std::make_shared<Node<Cell>>(std::move(key));
   }
 }
 
-/// The shared state behind a MetricVec: children in a mutex-guarded map, read
+/// The shared state behind a MetricVec: children in a mutex-guarded set, read
 /// on the hot path through each thread's cache (see CacheEntry), so that a hit
 /// touches only this thread's memory and the generation's cache line, which
 /// only Delete and Reset write.
@@ -49,7 +74,7 @@ template <class Cell>
 class VecCore final : public Collector {
  public:
   explicit VecCore(std::shared_ptr<const Desc> desc)
-      : desc_(std::move(desc)), sink_(MakeNode<Cell>(*desc_, {})) {}
+      : desc_(std::move(desc)), sink_(MakeNode<Cell>(*desc_, LabelKey())) {}
 
   const Desc& desc() const override { return *desc_; }
 
@@ -73,17 +98,12 @@ class VecCore final : public Collector {
   }
 
   bool Delete(const std::string_view* values, std::size_t count) {
-    const std::uint64_t hash = HashLabelValues(values, count);
     std::lock_guard<std::mutex> lock(mu_);
-    auto [first, last] = children_.equal_range(hash);
-    for (auto it = first; it != last; ++it) {
-      if (it->second->Matches(values, count)) {
-        children_.erase(it);
-        generation_.fetch_add(1, std::memory_order_release);
-        return true;
-      }
-    }
-    return false;
+    auto it = children_.find(ValuesProbe{values, count});
+    if (it == children_.end()) return false;
+    children_.erase(it);
+    generation_.fetch_add(1, std::memory_order_release);
+    return true;
   }
 
   void Reset() {
@@ -107,15 +127,12 @@ class VecCore final : public Collector {
       // Copy the pointers and let go: recorders that miss their cache wait on
       // this mutex, so building the samples happens outside it.
       std::lock_guard<std::mutex> lock(mu_);
-      nodes.reserve(children_.size());
-      for (const auto& [hash, node] : children_) nodes.push_back(node);
+      nodes.assign(children_.begin(), children_.end());
     }
-    std::sort(nodes.begin(), nodes.end(),
-              [](const auto& a, const auto& b) { return a->values < b->values; });
     prometheus::MetricFamily family = EmptyFamily(*desc_);
     family.metric.resize(nodes.size());
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      SetSeriesLabels(*desc_, nodes[i]->values, family.metric[i]);
+      SetSeriesLabels(*desc_, nodes[i]->key, family.metric[i]);
       nodes[i]->cell.Fill(family.metric[i]);
     }
     return family;
@@ -131,7 +148,7 @@ class VecCore final : public Collector {
                      CacheEntry* entry) noexcept {
     if (entry != nullptr && entry->owner == id_ && entry->hash == hash &&
         entry->generation == generation_.load(std::memory_order_acquire) &&
-        entry->node->Matches(values, count)) {
+        LabelKey::Matches(entry->key, values, count)) {
       return static_cast<Node<Cell>*>(entry->node);
     }
     try {
@@ -141,25 +158,24 @@ class VecCore final : public Collector {
     }
   }
 
-  Node<Cell>* Resolve(const std::string_view* values, std::size_t count, std::uint64_t hash,
+  // Kept out of line so that the hit path above inlines into its callers.
+  [[gnu::noinline, gnu::cold]] Node<Cell>* Resolve(const std::string_view* values, std::size_t count, std::uint64_t hash,
                       CacheEntry* entry) {
     std::shared_ptr<Node<Cell>> node;
     std::uint64_t generation;
     {
       std::lock_guard<std::mutex> lock(mu_);
       generation = generation_.load(std::memory_order_relaxed);
-      auto [first, last] = children_.equal_range(hash);
-      for (auto it = first; it != last && !node; ++it) {
-        if (it->second->Matches(values, count)) node = it->second;
-      }
-      if (!node) {
+      if (auto it = children_.find(ValuesProbe{values, count}); it != children_.end()) {
+        node = *it;
+      } else {
         const std::size_t cap = max_series_.load(std::memory_order_relaxed);
         if (cap != 0 && children_.size() >= cap) {
           ReportRejectedSeries(*desc_);
           return sink_.get();
         }
-        node = MakeNode<Cell>(*desc_, std::vector<std::string>(values, values + count));
-        children_.emplace(hash, node);
+        node = MakeNode<Cell>(*desc_, LabelKey(values, count));
+        children_.insert(node);
       }
     }
     Node<Cell>* raw = node.get();
@@ -167,6 +183,7 @@ class VecCore final : public Collector {
       entry->owner = id_;
       entry->hash = hash;
       entry->generation = generation;
+      entry->key = raw->key.data();
       entry->node = raw;
       entry->keep = std::move(node);  // may free a forgotten child of another vector
     }
@@ -178,7 +195,7 @@ class VecCore final : public Collector {
   const std::shared_ptr<Node<Cell>> sink_;
   alignas(64) std::atomic<std::uint64_t> generation_{0};
   alignas(64) mutable std::mutex mu_;
-  std::unordered_multimap<std::uint64_t, std::shared_ptr<Node<Cell>>> children_;
+  std::set<std::shared_ptr<Node<Cell>>, NodeOrder> children_;
   std::atomic<std::size_t> max_series_{0};
 };
 
