@@ -35,10 +35,13 @@ HistogramOpts HistogramDef(const char* name, const char* help) {
 }
 
 // The Record* methods go straight to the vector's cell lookup: no handle is
-// built, so no reference count is touched on the hot path.
+// built, so no reference count is touched on the hot path. The array is built
+// from data() and size() separately: copying whole string_views makes the
+// compiler reload an argument passed on the stack as one 16-byte load, which
+// the CPU cannot forward from the caller's two 8-byte stores (a 4 ns stall).
 template <class Metric, class... Values>
 typename Metric::Cell& CellOf(const MetricVec<Metric>& vec, const Values&... values) {
-  const std::string_view views[] = {values...};
+  const std::string_view views[] = {std::string_view(values.data(), values.size())...};
   return *HandleAccess::CoreOf(vec).Find(views, sizeof...(Values));
 }
 
