@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Turns bench/run's JSON results into the PASS/MISS table of the README."""
+import json
+import pathlib
+import sys
+
+RESULTS = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "build-bench/results")
+
+
+def load(name):
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        return {}
+    runs = {}
+    for bench in json.loads(path.read_text())["benchmarks"]:
+        # With repetitions, keep the medians; single runs have no aggregate.
+        if bench.get("run_type") == "aggregate" and bench.get("aggregate_name") != "median":
+            continue
+        runs[bench["run_name"]] = bench
+    return runs
+
+
+def ns(bench):
+    """Wall nanoseconds per call: for multi-threaded runs, over all threads."""
+    if "items_per_second" in bench:
+        return 1e9 / bench["items_per_second"]
+    scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[bench["time_unit"]]
+    return bench["real_time"] * scale
+
+
+rows = []
+
+
+def row(operation, ours, baseline, ratio, target, ok):
+    rows.append((operation, ours, baseline, ratio, target, "PASS" if ok else "MISS"))
+
+
+def fmt(v, digits=1):
+    return f"{v:,.{digits}f}"
+
+
+record = load("record")
+naive1 = record.get("BM_Naive_MessageProcessed/real_time/threads:1")
+naive2 = record.get("BM_Naive_MessageProcessed/real_time/threads:2")
+if naive1:
+    base = ns(naive1)
+    for name, bench in sorted(record.items()):
+        if not name.startswith("BM_Ours_") or not name.endswith("threads:1"):
+            continue
+        op = name[len("BM_Ours_"):].split("/")[0]
+        ours = ns(bench)
+        speedup = base / ours
+        row(f"{op}, 1 thread", fmt(ours), fmt(base), f"{speedup:.1f}x faster",
+            "<= 25 ns and >= 12x", ours <= 25 and speedup >= 12)
+    for op in ("RecordMessageProcessed", "WithLabelValuesInc"):
+        one = record.get(f"BM_Ours_{op}/real_time/threads:1")
+        two = record.get(f"BM_Ours_{op}/real_time/threads:2")
+        if one and two:
+            scale = ns(two) / ns(one)
+            row(f"{op}, 2 threads (wall ns/call)", fmt(ns(two)),
+                fmt(ns(naive2)) if naive2 else "-", f"{scale:.2f} of 1-thread",
+                "<= 0.6 of 1-thread", scale <= 0.6)
+
+handle = load("handle")
+for ours_name, raw_name, label in (
+        ("BM_Ours_CounterInc/real_time", "BM_Raw_CounterIncrement/real_time", "Counter::Inc"),
+        ("BM_Ours_GaugeSet/real_time", "BM_Raw_GaugeSet/real_time", "Gauge::Set"),
+        ("BM_Ours_HistogramObserve/real_time/threads:1",
+         "BM_Raw_HistogramObserve/real_time/threads:1", "Histogram::Observe, 1 thread"),
+        ("BM_Ours_HistogramObserve/real_time/threads:2",
+         "BM_Raw_HistogramObserve/real_time/threads:2", "Histogram::Observe, 2 threads (wall)")):
+    if ours_name in handle and raw_name in handle:
+        ours, raw = ns(handle[ours_name]), ns(handle[raw_name])
+        row(label, fmt(ours, 2), fmt(raw, 2), f"{ours / raw:.2f}", "<= 1.0 of raw", ours <= raw)
+
+scrape = load("scrape")
+if "BM_Ours_Scrape10k/real_time" in scrape and "BM_Raw_Scrape10k/real_time" in scrape:
+    ours = ns(scrape["BM_Ours_Scrape10k/real_time"])
+    raw = ns(scrape["BM_Raw_Scrape10k/real_time"])
+    row("Gather + text, 10,000 series", fmt(ours, 0), fmt(raw, 0), f"{ours / raw:.2f}",
+        "<= 0.7 of raw", ours <= 0.7 * raw)
+
+memory_ours = load("memory_ours").get("BM_Ours_BytesPerSeries/iterations:1")
+memory_raw = load("memory_raw").get("BM_Raw_BytesPerSeries/iterations:1")
+if memory_ours and memory_raw:
+    ours, raw = memory_ours["bytes_per_series"], memory_raw["bytes_per_series"]
+    row("bytes per 3-label series (RSS, 100k series)", fmt(ours, 0) + " B", fmt(raw, 0) + " B",
+        f"{ours / raw:.2f}", "<= 1.3 of raw", ours <= 1.3 * raw)
+
+stall = load("stall")
+quiet = stall.get("BM_RecordLatency_Quiet/iterations:1/real_time")
+busy = stall.get("BM_RecordLatency_WhileRegistering/iterations:1/real_time")
+if quiet and busy:
+    q, b = quiet["p99_ns"], busy["p99_ns"]
+    row(f"record p99 while registering ({int(busy['registrations']):,} reg+unreg)",
+        fmt(b), fmt(q) + " (quiet)", f"{b / q:.2f}", "<= 2.0 of quiet", b <= 2 * q)
+
+http = load("http")
+for name, bench in sorted(http.items()):
+    rows.append((name.replace("BM_", "").split("/")[0] + " p50 (us)",
+                 fmt(bench.get("p50_us", 0)), "-", "-", "reported", "INFO"))
+
+headers = ("operation", "ours (ns)", "baseline (ns)", "ratio", "target", "result")
+widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))]
+line = "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |"
+print(line)
+print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+for r in rows:
+    print("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+missed = [r for r in rows if r[5] == "MISS"]
+print(f"\n{len(rows) - len(missed)} of {len(rows)} rows PASS or INFO; {len(missed)} MISS")
+sys.exit(1 if missed else 0)
