@@ -1,7 +1,8 @@
 # Sanitizer and warning settings in one place.
 #   -DSEMSTREAMS_METRIC_SANITIZE=address   ASan + UBSan
 #   -DSEMSTREAMS_METRIC_SANITIZE=thread    TSan
-set(SEMSTREAMS_METRIC_SANITIZE "" CACHE STRING "Sanitizer build: address or thread")
+#   -DSEMSTREAMS_METRIC_SANITIZE=fuzzer    libFuzzer coverage + ASan + UBSan (clang only)
+set(SEMSTREAMS_METRIC_SANITIZE "" CACHE STRING "Sanitizer build: address, thread or fuzzer")
 
 if(SEMSTREAMS_METRIC_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
@@ -9,8 +10,12 @@ if(SEMSTREAMS_METRIC_SANITIZE STREQUAL "address")
 elseif(SEMSTREAMS_METRIC_SANITIZE STREQUAL "thread")
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)
+elseif(SEMSTREAMS_METRIC_SANITIZE STREQUAL "fuzzer")
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
 elseif(NOT SEMSTREAMS_METRIC_SANITIZE STREQUAL "")
-  message(FATAL_ERROR "SEMSTREAMS_METRIC_SANITIZE must be address, thread or empty")
+  message(FATAL_ERROR "SEMSTREAMS_METRIC_SANITIZE must be address, thread, fuzzer or empty")
 endif()
 
 function(semstreams_metric_warnings target)

@@ -83,78 +83,78 @@ CoreMetrics::CoreMetrics()
           CounterDef("nats_messages_total", "Total number of NATS messages by subject"),
           {"subject"})) {}
 
-void CoreMetrics::RecordServiceStatus(std::string_view service, int status) noexcept {
+void CoreMetrics::RecordServiceStatus(std::string_view service, int status) const noexcept {
   CellOf(ServiceStatus, service).Set(status);
 }
 
 void CoreMetrics::RecordMessageReceived(std::string_view service,
-                                        std::string_view message_type) noexcept {
+                                        std::string_view message_type) const noexcept {
   CellOf(MessagesReceived, service, message_type).Inc();
 }
 
 void CoreMetrics::RecordMessageProcessed(std::string_view service,
                                          std::string_view message_type,
-                                         std::string_view status) noexcept {
+                                         std::string_view status) const noexcept {
   CellOf(MessagesProcessed, service, message_type, status).Inc();
 }
 
 void CoreMetrics::RecordMessagePublished(std::string_view service,
-                                         std::string_view subject) noexcept {
+                                         std::string_view subject) const noexcept {
   CellOf(MessagesPublished, service, subject).Inc();
 }
 
 void CoreMetrics::RecordProcessingDuration(std::string_view service,
                                            std::string_view operation,
-                                           std::chrono::duration<double> duration) noexcept {
+                                           std::chrono::duration<double> duration) const noexcept {
   CellOf(ProcessingDuration, service, operation).Observe(duration.count());
 }
 
-void CoreMetrics::RecordError(std::string_view service, std::string_view error_type) noexcept {
+void CoreMetrics::RecordError(std::string_view service, std::string_view error_type) const noexcept {
   CellOf(ErrorsTotal, service, error_type).Inc();
 }
 
-void CoreMetrics::RecordHealthStatus(std::string_view service, bool healthy) noexcept {
+void CoreMetrics::RecordHealthStatus(std::string_view service, bool healthy) const noexcept {
   CellOf(HealthCheckStatus, service).Set(healthy ? 1 : 0);
 }
 
-void CoreMetrics::RecordNATSStatus(bool connected) noexcept {
+void CoreMetrics::RecordNATSStatus(bool connected) const noexcept {
   NATSConnected.Set(connected ? 1 : 0);
 }
 
-void CoreMetrics::RecordNATSRTT(std::chrono::duration<double> rtt) noexcept {
+void CoreMetrics::RecordNATSRTT(std::chrono::duration<double> rtt) const noexcept {
   NATSRTT.Set(std::chrono::duration<double, std::milli>(rtt).count());
 }
 
-void CoreMetrics::RecordNATSReconnect() noexcept { NATSReconnects.Inc(); }
+void CoreMetrics::RecordNATSReconnect() const noexcept { NATSReconnects.Inc(); }
 
-void CoreMetrics::RecordCircuitBreakerState(int state) noexcept {
+void CoreMetrics::RecordCircuitBreakerState(int state) const noexcept {
   NATSCircuitBreaker.Set(state);
 }
 
-void CoreMetrics::RecordMessagesProcessed(std::string_view service, std::int64_t n) noexcept {
+void CoreMetrics::RecordMessagesProcessed(std::string_view service, std::int64_t n) const noexcept {
   if (n <= 0) return;
   CellOf(MessagesProcessed, service, std::string_view(), std::string_view("success"))
       .Add(static_cast<double>(n));
 }
 
-void CoreMetrics::RecordMessagesFailed(std::string_view service, std::int64_t n) noexcept {
+void CoreMetrics::RecordMessagesFailed(std::string_view service, std::int64_t n) const noexcept {
   if (n <= 0) return;
   CellOf(MessagesProcessed, service, std::string_view(), std::string_view("failed"))
       .Add(static_cast<double>(n));
 }
 
-void CoreMetrics::ObserveProcessingDuration(std::string_view service, double seconds) noexcept {
+void CoreMetrics::ObserveProcessingDuration(std::string_view service, double seconds) const noexcept {
   CellOf(ProcessingDuration, service, std::string_view()).Observe(seconds);
 }
 
-void CoreMetrics::RecordNATSHealth(double v) noexcept { NATSConnected.Set(v); }
+void CoreMetrics::RecordNATSHealth(double v) const noexcept { NATSConnected.Set(v); }
 
-void CoreMetrics::RecordNATSMessages(std::string_view subject, std::int64_t n) noexcept {
+void CoreMetrics::RecordNATSMessages(std::string_view subject, std::int64_t n) const noexcept {
   if (n <= 0) return;
   CellOf(NATSMessages, subject).Add(static_cast<double>(n));
 }
 
-void CoreMetrics::RecordPanic(std::string_view service) noexcept {
+void CoreMetrics::RecordPanic(std::string_view service) const noexcept {
   CellOf(ErrorsTotal, service, std::string_view("panic")).Inc();
 }
 

@@ -48,42 +48,42 @@ class CoreMetrics {
   CounterVec NATSMessages;
 
   /// \brief Sets service_status{service} (0=stopped 1=starting 2=running 3=stopping 4=failed).
-  void RecordServiceStatus(std::string_view service, int status) noexcept;
+  void RecordServiceStatus(std::string_view service, int status) const noexcept;
   /// \brief Adds 1 to messages_received_total{service,type}.
-  void RecordMessageReceived(std::string_view service, std::string_view message_type) noexcept;
+  void RecordMessageReceived(std::string_view service, std::string_view message_type) const noexcept;
   /// \brief Adds 1 to messages_processed_total{service,type,status}.
   void RecordMessageProcessed(std::string_view service, std::string_view message_type,
-                              std::string_view status) noexcept;
+                              std::string_view status) const noexcept;
   /// \brief Adds 1 to messages_published_total{service,subject}.
-  void RecordMessagePublished(std::string_view service, std::string_view subject) noexcept;
+  void RecordMessagePublished(std::string_view service, std::string_view subject) const noexcept;
   /// \brief Observes `duration` (exported in seconds) in processing_duration_seconds{service,operation}.
   void RecordProcessingDuration(std::string_view service, std::string_view operation,
-                                std::chrono::duration<double> duration) noexcept;
+                                std::chrono::duration<double> duration) const noexcept;
   /// \brief Adds 1 to errors_total{service,type}.
-  void RecordError(std::string_view service, std::string_view error_type) noexcept;
+  void RecordError(std::string_view service, std::string_view error_type) const noexcept;
   /// \brief Sets health_status{service} to 1 when healthy, else 0.
-  void RecordHealthStatus(std::string_view service, bool healthy) noexcept;
+  void RecordHealthStatus(std::string_view service, bool healthy) const noexcept;
   /// \brief Sets nats_connected to 1 when connected, else 0.
-  void RecordNATSStatus(bool connected) noexcept;
+  void RecordNATSStatus(bool connected) const noexcept;
   /// \brief Sets nats_rtt_milliseconds; `rtt` is any std::chrono duration.
-  void RecordNATSRTT(std::chrono::duration<double> rtt) noexcept;
+  void RecordNATSRTT(std::chrono::duration<double> rtt) const noexcept;
   /// \brief Adds 1 to nats_reconnects_total.
-  void RecordNATSReconnect() noexcept;
+  void RecordNATSReconnect() const noexcept;
   /// \brief Sets nats_circuit_breaker (0=closed 1=open 2=half-open).
-  void RecordCircuitBreakerState(int state) noexcept;
+  void RecordCircuitBreakerState(int state) const noexcept;
 
   /// \brief Adds `n` to messages_processed_total{service,type="",status="success"}; n <= 0 is ignored.
-  void RecordMessagesProcessed(std::string_view service, std::int64_t n) noexcept;
+  void RecordMessagesProcessed(std::string_view service, std::int64_t n) const noexcept;
   /// \brief Adds `n` to messages_processed_total{service,type="",status="failed"}; n <= 0 is ignored.
-  void RecordMessagesFailed(std::string_view service, std::int64_t n) noexcept;
+  void RecordMessagesFailed(std::string_view service, std::int64_t n) const noexcept;
   /// \brief Observes `seconds` in processing_duration_seconds{service,operation=""}.
-  void ObserveProcessingDuration(std::string_view service, double seconds) noexcept;
+  void ObserveProcessingDuration(std::string_view service, double seconds) const noexcept;
   /// \brief Sets nats_connected to `v` (1.0 = healthy).
-  void RecordNATSHealth(double v) noexcept;
+  void RecordNATSHealth(double v) const noexcept;
   /// \brief Adds `n` to nats_messages_total{subject}; n <= 0 is ignored.
-  void RecordNATSMessages(std::string_view subject, std::int64_t n) noexcept;
+  void RecordNATSMessages(std::string_view subject, std::int64_t n) const noexcept;
   /// \brief Adds 1 to errors_total{service,type="panic"}.
-  void RecordPanic(std::string_view service) noexcept;
+  void RecordPanic(std::string_view service) const noexcept;
 };
 
 }  // namespace semstreams::metric

@@ -19,22 +19,24 @@ std::string BuildFQName(std::string_view ns, std::string_view subsystem,
 /// \brief Definition of a counter; the exported name is BuildFQName(ns,
 /// subsystem, name).
 struct CounterOpts {
-  std::string ns, subsystem, name, help;
-  prometheus::Labels const_labels;
+  // Every field has an initialiser so that designated initialisers that skip
+  // some ({.name = ..., .help = ...}) compile cleanly under -Wextra.
+  std::string ns{}, subsystem{}, name{}, help{};
+  prometheus::Labels const_labels{};
 };
 
 /// \brief Definition of a gauge; the exported name is BuildFQName(ns,
 /// subsystem, name).
 struct GaugeOpts {
-  std::string ns, subsystem, name, help;
-  prometheus::Labels const_labels;
+  std::string ns{}, subsystem{}, name{}, help{};
+  prometheus::Labels const_labels{};
 };
 
 /// \brief Definition of a histogram. Buckets are upper bounds in increasing
 /// order; a trailing +Inf is implied, and an empty list means DefBuckets().
 struct HistogramOpts {
-  std::string ns, subsystem, name, help;
-  prometheus::Labels const_labels;
+  std::string ns{}, subsystem{}, name{}, help{};
+  prometheus::Labels const_labels{};
   std::vector<double> buckets = DefBuckets();
 };
 
