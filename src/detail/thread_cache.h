@@ -86,7 +86,9 @@ class LabelKey {
     out = Put(static_cast<std::uint32_t>(count), out);
     for (std::size_t i = 0; i < count; ++i) {
       out = Put(static_cast<std::uint32_t>(values[i].size()), out);
-      std::memcpy(out, values[i].data(), values[i].size());
+      // An empty string_view may have a null data(), and memcpy from null is
+      // undefined even for zero bytes.
+      if (!values[i].empty()) std::memcpy(out, values[i].data(), values[i].size());
       out += values[i].size();
     }
   }
