@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "detail/cardinality.h"
 #include "detail/handle_access.h"
@@ -13,6 +14,25 @@ namespace {
 using detail::HandleAccess;
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// Every name a family's samples use: a histogram "x" also writes x_bucket,
+// x_sum and x_count, which a counter named x_count would collide with in the
+// exposition (client_golang rejects that pair too).
+std::vector<std::string> ExportedNames(const std::string& name, bool histogram) {
+  if (!histogram) return {name};
+  return {name, name + "_bucket", name + "_sum", name + "_count"};
+}
+
+std::vector<std::string> ExportedNames(const detail::Desc& desc) {
+  return ExportedNames(desc.name, desc.kind == detail::Kind::kHistogram);
+}
+
+std::vector<std::string> ExportedNames(const prometheus::MetricFamily& family) {
+  // Summaries write _sum and _count beside the family name as well.
+  const bool with_suffixes = family.type == prometheus::MetricType::Histogram ||
+                             family.type == prometheus::MetricType::Summary;
+  return ExportedNames(family.name, with_suffixes);
+}
 
 }  // namespace
 
@@ -32,7 +52,9 @@ MetricsRegistry::MetricsRegistry() : raw_registry_(std::make_shared<prometheus::
       HandleAccess::CollectorOf(core_.NATSMessages),
       HandleAccess::CollectorOf(detail::CardinalityRejected()),
   };
-  for (const auto& collector : fixed_) key_of_name_[collector->desc().name] = "core metrics";
+  for (const auto& collector : fixed_) {
+    for (auto& name : ExportedNames(collector->desc())) key_of_name_[name] = "core metrics";
+  }
   for (const auto& name : ProcessCollector::Names()) key_of_name_[name] = "process collector";
 }
 
@@ -82,21 +104,30 @@ Status MetricsRegistry::Register(std::string_view service, std::string_view metr
   const detail::Desc& desc = collector->desc();
   if (!desc.error.empty()) return {ErrorCode::kInvalidArgument, desc.error};
 
+  const std::vector<std::string> names = ExportedNames(desc);
   // Looked up before taking our lock: the raw registry has a lock of its own.
-  const bool raw_conflict = RawRegistryExports(desc.name);
+  std::string raw_conflict;
+  const std::set<std::string> raw_names = RawRegistryNames();
+  for (const auto& name : names) {
+    if (raw_conflict.empty() && raw_names.count(name) != 0) raw_conflict = name;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = by_key_.find(key); it != by_key_.end()) {
     if (it->second == collector) return Status::Ok();
     return {ErrorCode::kAlreadyRegistered,
             "metric " + Quoted(key) + " already registered with another handle"};
   }
-  if (auto it = key_of_name_.find(desc.name); it != key_of_name_.end() || raw_conflict) {
-    const std::string owner =
-        it != key_of_name_.end() ? it->second : std::string("the prometheus registry");
-    return {ErrorCode::kPrometheusConflict,
-            "prometheus conflict: " + Quoted(desc.name) + " is already exported by " + owner};
+  if (!raw_conflict.empty()) {
+    return {ErrorCode::kPrometheusConflict, "prometheus conflict: " + Quoted(raw_conflict) +
+                                                " is already exported by the prometheus registry"};
   }
-  key_of_name_.emplace(desc.name, key);
+  for (const auto& name : names) {
+    if (auto it = key_of_name_.find(name); it != key_of_name_.end()) {
+      return {ErrorCode::kPrometheusConflict,
+              "prometheus conflict: " + Quoted(name) + " is already exported by " + it->second};
+    }
+  }
+  for (const auto& name : names) key_of_name_.emplace(name, key);
   by_key_.emplace(std::move(key), std::move(collector));
   return Status::Ok();
 }
@@ -108,16 +139,17 @@ bool MetricsRegistry::Unregister(std::string_view service, std::string_view metr
   auto it = by_key_.find(key);
   if (it == by_key_.end()) return false;
   removed = std::move(it->second);
-  key_of_name_.erase(removed->desc().name);
+  for (const auto& name : ExportedNames(removed->desc())) key_of_name_.erase(name);
   by_key_.erase(it);
   return true;
 }
 
-bool MetricsRegistry::RawRegistryExports(const std::string& name) const {
+std::set<std::string> MetricsRegistry::RawRegistryNames() const {
+  std::set<std::string> names;
   for (const auto& family : raw_registry_->Collect()) {
-    if (family.name == name) return true;
+    for (auto& name : ExportedNames(family)) names.insert(std::move(name));
   }
-  return false;
+  return names;
 }
 
 metric::CoreMetrics& MetricsRegistry::CoreMetrics() { return core_; }

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,7 +67,7 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
  private:
   Status Register(std::string_view service, std::string_view metric,
                   std::shared_ptr<const detail::Collector> collector);
-  bool RawRegistryExports(const std::string& name) const;
+  std::set<std::string> RawRegistryNames() const;
 
   metric::CoreMetrics core_;
   const std::shared_ptr<prometheus::Registry> raw_registry_;
