@@ -97,8 +97,9 @@ if quiet and busy:
 
 http = load("http")
 for name, bench in sorted(http.items()):
-    rows.append((name.replace("BM_", "").split("/")[0] + " p50 (us)",
-                 fmt(bench.get("p50_us", 0)), "-", "-", "reported", "INFO"))
+    label = name.replace("BM_Http_", "HTTP /").split("/real_time")[0].replace("_", " ")
+    rows.append((f"{label} p50 ({int(bench.get('bytes', 0)):,} bytes)",
+                 fmt(bench.get("p50_us", 0) * 1000, 0), "-", "-", "reported", "INFO"))
 
 headers = ("operation", "ours (ns)", "baseline (ns)", "ratio", "target", "result")
 widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))]

@@ -18,8 +18,10 @@ struct ServerOptions {
   int port = 0;
   /// Path of the Prometheus endpoint.
   std::string path = "/metrics";
-  /// civetweb worker threads.
-  int threads = 4;
+  /// civetweb worker threads: connections served at once. A client that is
+  /// slow to send its request holds one for up to request_timeout, so keep
+  /// this well above the number of scrapers plus misbehaving clients.
+  int threads = 32;
   /// How long a client may take to send a request or read a response.
   std::chrono::milliseconds request_timeout{10000};
   /// TLS and mTLS settings; plain HTTP when security.tls.server.enabled is false.

@@ -1,0 +1,151 @@
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "semstreams/security/config.h"
+
+namespace semstreams::security {
+namespace {
+
+using metric::ErrorCode;
+using metric::Status;
+using nlohmann::json;
+
+Status Invalid(const std::string& field, const std::string& what) {
+  return Status(ErrorCode::kInvalidArgument, field + ": " + what);
+}
+
+std::string Expected(const char* type, const json& value) {
+  return std::string("expected ") + type + ", got " + value.type_name();
+}
+
+// Every reader names the full field path, so a typo deep in a config file
+// is reported where it is, not as a generic parse failure.
+Status ReadBool(const json& value, const std::string& field, bool& out) {
+  if (!value.is_boolean()) return Invalid(field, Expected("boolean", value));
+  out = value.get<bool>();
+  return Status::Ok();
+}
+
+Status ReadString(const json& value, const std::string& field, std::string& out) {
+  if (!value.is_string()) return Invalid(field, Expected("string", value));
+  out = value.get<std::string>();
+  return Status::Ok();
+}
+
+Status ReadStrings(const json& value, const std::string& field, std::vector<std::string>& out) {
+  if (!value.is_array()) return Invalid(field, Expected("array of strings", value));
+  out.clear();
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    std::string item;
+    Status status = ReadString(value[i], field + "[" + std::to_string(i) + "]", item);
+    if (!status.ok()) return status;
+    out.push_back(std::move(item));
+  }
+  return Status::Ok();
+}
+
+Status ReadMtls(const json& value, const std::string& field, MTLSConfig& out) {
+  if (!value.is_object()) return Invalid(field, Expected("object", value));
+  for (const auto& [key, item] : value.items()) {
+    const std::string path = field + "." + key;
+    Status status;
+    if (key == "enabled") {
+      status = ReadBool(item, path, out.enabled);
+    } else if (key == "client_ca_files") {
+      status = ReadStrings(item, path, out.client_ca_files);
+    } else if (key == "require_client_cert") {
+      status = ReadBool(item, path, out.require_client_cert);
+    } else if (key == "allowed_client_cns") {
+      status = ReadStrings(item, path, out.allowed_client_cns);
+    } else {
+      status = Invalid(path, "unknown field");
+    }
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status ReadServer(const json& value, const std::string& field, ServerTLSConfig& out) {
+  if (!value.is_object()) return Invalid(field, Expected("object", value));
+  for (const auto& [key, item] : value.items()) {
+    const std::string path = field + "." + key;
+    Status status;
+    if (key == "enabled") {
+      status = ReadBool(item, path, out.enabled);
+    } else if (key == "mode") {
+      status = ReadString(item, path, out.mode);
+    } else if (key == "cert_file") {
+      status = ReadString(item, path, out.cert_file);
+    } else if (key == "key_file") {
+      status = ReadString(item, path, out.key_file);
+    } else if (key == "min_version") {
+      status = ReadString(item, path, out.min_version);
+    } else if (key == "mtls") {
+      status = ReadMtls(item, path, out.mtls);
+    } else {
+      status = Invalid(path, "unknown field");
+    }
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status ReadTls(const json& value, const std::string& field, TLSConfig& out) {
+  if (!value.is_object()) return Invalid(field, Expected("object", value));
+  for (const auto& [key, item] : value.items()) {
+    const std::string path = field + "." + key;
+    Status status =
+        key == "server" ? ReadServer(item, path, out.server) : Invalid(path, "unknown field");
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadConfigFromJson(std::string_view text, Config& out) {
+  json root;
+  try {
+    root = json::parse(text.begin(), text.end());
+  } catch (const json::exception& e) {
+    // Not only parse_error: a number too large for a double ("1e999") is an
+    // out_of_range thrown from inside the parser (found by fuzzing).
+    return Status(ErrorCode::kInvalidArgument, std::string("invalid JSON: ") + e.what());
+  }
+  if (!root.is_object()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "security config: " + Expected("object", root));
+  }
+  // Parse into a copy so a failed load leaves `out` as it was.
+  Config parsed;
+  for (const auto& [key, item] : root.items()) {
+    Status status = key == "tls" ? ReadTls(item, key, parsed.tls) : Invalid(key, "unknown field");
+    if (!status.ok()) return status;
+  }
+  out = std::move(parsed);
+  return Status::Ok();
+}
+
+Status LoadConfigFromFile(const std::string& path, Config& out) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "cannot read security config " + path + ": " + std::strerror(errno));
+  }
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  if (file.bad()) {
+    return Status(ErrorCode::kInvalidArgument, "cannot read security config " + path);
+  }
+  Status status = LoadConfigFromJson(contents.str(), out);
+  if (!status.ok()) return Status(status.code(), path + ": " + status.message());
+  return status;
+}
+
+}  // namespace semstreams::security
