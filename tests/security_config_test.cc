@@ -153,5 +153,14 @@ TEST(SecurityConfigTest, MissingFileIsInvalidArgumentNamingThePath) {
   EXPECT_THAT(status.message(), HasSubstr("/nonexistent/semstreams/security.json"));
 }
 
+// Found by fuzz/security_config_fuzz.cc: nlohmann throws out_of_range (not
+// parse_error) for a number no double can hold; it must not escape.
+TEST(SecurityConfigTest, NumberTooLargeForADoubleIsInvalidArgument) {
+  Config config;
+  const Status status = LoadConfigFromJson("44e499", config);
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), ::testing::HasSubstr("invalid JSON"));
+}
+
 }  // namespace
 }  // namespace semstreams::security

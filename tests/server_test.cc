@@ -28,6 +28,8 @@
 #include "semstreams/metric/registry.h"
 #include "support/http_client.h"
 
+#include <curl/curl.h>
+
 namespace semstreams::metric {
 namespace {
 
@@ -135,6 +137,7 @@ class RawClient {
     }
   }
   bool closed() const { return closed_; }
+  int fd() const { return fd_; }
 
  private:
   int fd_;
@@ -510,6 +513,129 @@ TEST(ServerTest, ConcurrentScrapesWhileServicesRegisterAndRecord) {
               increments[s])
         << service;
     EXPECT_FALSE(Sample(final_scrape.body, service + "_temp").has_value()) << service;
+  }
+}
+
+TEST(ServerTest, MetricsIsTextFormat004WithoutExposerFamilies) {
+  auto registry = NewMetricsRegistry();
+  registry->CoreMetrics().RecordNATSReconnect();
+  MetricsServer server(Loopback(), registry);
+  ASSERT_TRUE(server.Start().ok());
+  const HttpResponse response = HttpGet(Url(server, "/metrics"));
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(response.headers.at("connection"), "close");
+  EXPECT_THAT(response.body, Not(HasSubstr("exposer_")));
+}
+
+// Keep-alive is off; a response that did not say "Connection: close" made
+// clients that reuse connections (Prometheus does) fail every other scrape.
+TEST(ServerTest, OneClientConnectionReusedForManyScrapesAlwaysSucceeds) {
+  auto registry = NewMetricsRegistry();
+  MetricsServer server(Loopback(), registry);
+  ASSERT_TRUE(server.Start().ok());
+  const std::string url = Url(server, "/metrics");
+  CURL* curl = curl_easy_init();
+  ASSERT_NE(curl, nullptr);
+  std::string body;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
+                   +[](char* data, std::size_t size, std::size_t n, void* out) {
+                     static_cast<std::string*>(out)->append(data, size * n);
+                     return size * n;
+                   });
+  int ok = 0;
+  for (int i = 0; i < 20; ++i) {
+    body.clear();
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK &&
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200 &&
+        body.find("process_open_fds") != std::string::npos) {
+      ++ok;
+    }
+  }
+  curl_easy_cleanup(curl);
+  EXPECT_EQ(ok, 20);
+}
+
+TEST(ServerTest, GzipRefusedWithQZeroIsNotCompressed) {
+  auto registry = NewMetricsRegistry();
+  MetricsServer server(Loopback(), registry);
+  ASSERT_TRUE(server.Start().ok());
+  HttpRequestOptions request;
+  request.headers = {"Accept-Encoding: gzip;q=0, identity"};
+  request.raw_body = true;
+  const HttpResponse response = HttpGet(Url(server, "/metrics"), request);
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.content_encoding, "");
+  EXPECT_THAT(response.body, HasSubstr("# TYPE process_open_fds gauge"));
+}
+
+TEST(ServerTest, LabelValuesOfAnyBytesComeOutEscapedAndValidUtf8) {
+  auto registry = NewMetricsRegistry();
+  const GaugeVec vec = NewGaugeVec({.name = "odd", .help = "Odd label values"}, {"v"});
+  ASSERT_TRUE(registry->RegisterGaugeVec("svc", "odd", vec).ok());
+  vec.WithLabelValues(std::string("q\"b\\n\nz\xff", 8)).Set(1);
+  MetricsServer server(Loopback(), registry);
+  ASSERT_TRUE(server.Start().ok());
+  const HttpResponse response = HttpGet(Url(server, "/metrics"));
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_THAT(response.body, HasSubstr("odd{v=\"q\\\"b\\\\n\\nz\xEF\xBF\xBD\"} 1\n"));
+}
+
+TEST(ServerTest, ClientsHangingUpMidResponseDoNotHurtTheNextScrape) {
+  auto registry = NewMetricsRegistry();
+  const CounterVec big = NewCounterVec({.name = "big_total", .help = "Big"}, {"i"});
+  ASSERT_TRUE(registry->RegisterCounterVec("svc", "big", big).ok());
+  for (int i = 0; i < 50000; ++i) big.WithLabelValues(std::to_string(i)).Inc();
+  MetricsServer server(Loopback(), registry);
+  ASSERT_TRUE(server.Start().ok());
+  for (int i = 0; i < 10; ++i) {
+    RawClient client(server.Port());
+    ASSERT_TRUE(client.connected());
+    client.Send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    // Wait for the first bytes of the ~1.5 MB answer, then hang up with an RST.
+    pollfd fd{client.fd(), POLLIN, 0};
+    ASSERT_EQ(poll(&fd, 1, 5000), 1);
+    linger abort{1, 0};
+    setsockopt(client.fd(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  }
+  HttpRequestOptions scraper;
+  scraper.timeout = std::chrono::seconds(5);
+  const HttpResponse response = HttpGet(Url(server, "/metrics"), scraper);
+  ASSERT_TRUE(response.ok()) << response.error;
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(Sample(response.body, "big_total{i=\"49999\"}"), 1.0);
+}
+
+TEST(ServerTest, ScrapesDuringStopNeitherCrashNorHang) {
+  auto registry = NewMetricsRegistry();
+  for (int round = 0; round < 5; ++round) {
+    MetricsServer server(Loopback(), registry);
+    ASSERT_TRUE(server.Start().ok());
+    const std::string url = Url(server, "/metrics");
+    std::atomic<bool> done{false};
+    std::atomic<int> served{0};
+    std::vector<std::thread> scrapers;
+    for (int i = 0; i < 4; ++i) {
+      scrapers.emplace_back([&] {
+        HttpRequestOptions request;
+        request.timeout = std::chrono::seconds(5);
+        while (!done.load()) {
+          const HttpResponse response = HttpGet(url, request);
+          if (response.ok() && response.status == 200) served.fetch_add(1);
+        }
+      });
+    }
+    while (served.load() < 4) std::this_thread::yield();  // scrapes are in flight
+    const auto before_stop = std::chrono::steady_clock::now();
+    EXPECT_TRUE(server.Stop().ok());
+    EXPECT_LT(std::chrono::steady_clock::now() - before_stop, std::chrono::seconds(5));
+    EXPECT_FALSE(server.Running());
+    done = true;
+    for (auto& scraper : scrapers) scraper.join();
   }
 }
 
