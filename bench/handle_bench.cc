@@ -22,8 +22,11 @@ prometheus::Registry& RawRegistry() {
 void Finish(benchmark::State& state) { state.SetItemsProcessed(state.iterations()); }
 
 void BM_Raw_CounterIncrement(benchmark::State& state) {
-  static auto& counter =
-      prometheus::BuildCounter().Name("raw_counter_total").Help("h").Register(RawRegistry()).Add({});
+  static auto& counter = prometheus::BuildCounter()
+                             .Name("raw_counter_total")
+                             .Help("h")
+                             .Register(RawRegistry())
+                             .Add({});
   for (auto _ : state) counter.Increment();
   Finish(state);
 }

@@ -38,7 +38,10 @@ void BM_Raw_BytesPerSeries(benchmark::State& state) {
     auto& family = prometheus::BuildCounter().Name("m_total").Help("h").Register(*registry);
     const double before = ResidentBytes();
     for (int i = 0; i < kSeries; ++i) {
-      family.Add({{"service", ServiceName(i)}, {"type", kTypes[i % 4]}, {"status", kStatuses[(i / 4) % 2]}})
+      family
+          .Add({{"service", ServiceName(i)},
+                {"type", kTypes[i % 4]},
+                {"status", kStatuses[(i / 4) % 2]}})
           .Increment();
     }
     state.counters["bytes_per_series"] = (ResidentBytes() - before) / kSeries;
@@ -48,7 +51,8 @@ BENCHMARK(BM_Raw_BytesPerSeries)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_Ours_BytesPerSeries(benchmark::State& state) {
   for (auto _ : state) {
-    const CounterVec vec = NewCounterVec({"", "", "m_total", "h", {}}, {"service", "type", "status"});
+    const CounterVec vec =
+        NewCounterVec({"", "", "m_total", "h", {}}, {"service", "type", "status"});
     const double before = ResidentBytes();
     for (int i = 0; i < kSeries; ++i) {
       vec.WithLabelValues(ServiceName(i), kTypes[i % 4], kStatuses[(i / 4) % 2]).Inc();

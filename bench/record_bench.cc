@@ -30,8 +30,7 @@ void BM_Naive_MessageProcessed(benchmark::State& state) {
                             .Register(*registry);
   const std::string& service = ServiceFor(state);
   for (auto _ : state) {
-    family.Add({{"service", service}, {"type", kTypes[0]}, {"status", kStatuses[0]}})
-        .Increment();
+    family.Add({{"service", service}, {"type", kTypes[0]}, {"status", kStatuses[0]}}).Increment();
   }
   Finish(state);
 }
@@ -61,14 +60,14 @@ void BM_Ours_WithLabelValuesInc(benchmark::State& state) {
 BENCHMARK(BM_Ours_WithLabelValuesInc)->Threads(1)->Threads(2)->UseRealTime();
 
 // One benchmark per Record* method: every one must meet the same target.
-#define SEMSTREAMS_RECORD_BENCH(name, call)          \
-  void BM_Ours_##name(benchmark::State& state) {     \
-    CoreMetrics& core = Core();                      \
-    const std::string& service = ServiceFor(state);  \
-    (void)service;                                   \
-    for (auto _ : state) core.call;                  \
-    Finish(state);                                   \
-  }                                                  \
+#define SEMSTREAMS_RECORD_BENCH(name, call)         \
+  void BM_Ours_##name(benchmark::State& state) {    \
+    CoreMetrics& core = Core();                     \
+    const std::string& service = ServiceFor(state); \
+    (void)service;                                  \
+    for (auto _ : state) core.call;                 \
+    Finish(state);                                  \
+  }                                                 \
   BENCHMARK(BM_Ours_##name)->Threads(1)->UseRealTime()
 
 using std::chrono::microseconds;

@@ -37,10 +37,10 @@ void BM_Raw_Scrape10k(benchmark::State& state) {
                      .Name("semstreams_messages_processed_total")
                      .Help("Total number of messages processed")
                      .Register(*registry);
-  ForEachSeries([&](const std::string& service, const std::string& type,
-                    const std::string& status) {
-    family.Add({{"service", service}, {"type", type}, {"status", status}}).Increment(7);
-  });
+  ForEachSeries(
+      [&](const std::string& service, const std::string& type, const std::string& status) {
+        family.Add({{"service", service}, {"type", type}, {"status", status}}).Increment(7);
+      });
   const prometheus::TextSerializer serializer;
   std::size_t bytes = 0;
   for (auto _ : state) {
@@ -56,10 +56,10 @@ BENCHMARK(BM_Raw_Scrape10k)->Unit(benchmark::kMicrosecond)->UseRealTime();
 void BM_Ours_Scrape10k(benchmark::State& state) {
   auto registry = NewMetricsRegistry();
   const CounterVec& vec = registry->CoreMetrics().MessagesProcessed;
-  ForEachSeries([&](const std::string& service, const std::string& type,
-                    const std::string& status) {
-    vec.WithLabelValues(service, type, status).Add(7);
-  });
+  ForEachSeries(
+      [&](const std::string& service, const std::string& type, const std::string& status) {
+        vec.WithLabelValues(service, type, status).Add(7);
+      });
   std::size_t bytes = 0;
   for (auto _ : state) {
     std::string text = TextExposition(registry->Gather());

@@ -7,8 +7,8 @@
 // cost what they cost in production.
 namespace semstreams::metric::bench {
 
-inline const std::array<std::string, 4> kServices = {
-    "ingest-service", "enrichment-service", "graph-writer", "alert-router"};
+inline const std::array<std::string, 4> kServices = {"ingest-service", "enrichment-service",
+                                                     "graph-writer", "alert-router"};
 inline const std::array<std::string, 4> kTypes = {
     "telemetry.sensor.reading", "telemetry.device.status", "command.ack", "event.audit"};
 inline const std::array<std::string, 2> kStatuses = {"success", "failed"};

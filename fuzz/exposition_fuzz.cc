@@ -24,7 +24,11 @@ std::string ExpectedValue(const std::string& in) {
   std::string out;
   for (std::size_t i = 0; i < in.size();) {
     const unsigned char b = static_cast<unsigned char>(in[i]);
-    std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    std::size_t n = b < 0x80           ? 1
+                    : (b >> 5) == 0x6  ? 2
+                    : (b >> 4) == 0xE  ? 3
+                    : (b >> 3) == 0x1E ? 4
+                                       : 0;
     bool ok = n != 0 && i + n <= in.size();
     std::uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
     for (std::size_t k = 1; ok && k < n; ++k) {

@@ -52,9 +52,9 @@ CoreMetrics::CoreMetrics()
           GaugeDef("service_status",
                    "Service status (0=stopped, 1=starting, 2=running, 3=stopping, 4=failed)"),
           {"service"})),
-      MessagesReceived(NewCounterVec(
-          CounterDef("messages_received_total", "Total number of messages received"),
-          {"service", "type"})),
+      MessagesReceived(
+          NewCounterVec(CounterDef("messages_received_total", "Total number of messages received"),
+                        {"service", "type"})),
       MessagesProcessed(NewCounterVec(
           CounterDef("messages_processed_total", "Total number of messages processed"),
           {"service", "type", "status"})),
@@ -62,23 +62,19 @@ CoreMetrics::CoreMetrics()
           CounterDef("messages_published_total", "Total number of messages published"),
           {"service", "subject"})),
       ProcessingDuration(NewHistogramVec(
-          HistogramDef("processing_duration_seconds",
-                       "Message processing duration in seconds"),
+          HistogramDef("processing_duration_seconds", "Message processing duration in seconds"),
           {"service", "operation"})),
-      ErrorsTotal(NewCounterVec(CounterDef("errors_total", "Total number of errors"),
-                                {"service", "type"})),
+      ErrorsTotal(
+          NewCounterVec(CounterDef("errors_total", "Total number of errors"), {"service", "type"})),
       HealthCheckStatus(NewGaugeVec(
-          GaugeDef("health_status", "Health check status (0=unhealthy, 1=healthy)"),
-          {"service"})),
-      NATSConnected(NewGauge(GaugeDef(
-          "nats_connected", "NATS connection status (0=disconnected, 1=connected)"))),
-      NATSRTT(NewGauge(
-          GaugeDef("nats_rtt_milliseconds", "NATS round-trip time in milliseconds"))),
-      NATSReconnects(NewCounter(
-          CounterDef("nats_reconnects_total", "Total number of NATS reconnections"))),
-      NATSCircuitBreaker(NewGauge(
-          GaugeDef("nats_circuit_breaker",
-                   "NATS circuit breaker status (0=closed, 1=open, 2=half-open)"))),
+          GaugeDef("health_status", "Health check status (0=unhealthy, 1=healthy)"), {"service"})),
+      NATSConnected(NewGauge(
+          GaugeDef("nats_connected", "NATS connection status (0=disconnected, 1=connected)"))),
+      NATSRTT(NewGauge(GaugeDef("nats_rtt_milliseconds", "NATS round-trip time in milliseconds"))),
+      NATSReconnects(
+          NewCounter(CounterDef("nats_reconnects_total", "Total number of NATS reconnections"))),
+      NATSCircuitBreaker(NewGauge(GaugeDef(
+          "nats_circuit_breaker", "NATS circuit breaker status (0=closed, 1=open, 2=half-open)"))),
       NATSMessages(NewCounterVec(
           CounterDef("nats_messages_total", "Total number of NATS messages by subject"),
           {"subject"})) {}
@@ -92,8 +88,7 @@ void CoreMetrics::RecordMessageReceived(std::string_view service,
   CellOf(MessagesReceived, service, message_type).Inc();
 }
 
-void CoreMetrics::RecordMessageProcessed(std::string_view service,
-                                         std::string_view message_type,
+void CoreMetrics::RecordMessageProcessed(std::string_view service, std::string_view message_type,
                                          std::string_view status) const noexcept {
   CellOf(MessagesProcessed, service, message_type, status).Inc();
 }
@@ -103,13 +98,13 @@ void CoreMetrics::RecordMessagePublished(std::string_view service,
   CellOf(MessagesPublished, service, subject).Inc();
 }
 
-void CoreMetrics::RecordProcessingDuration(std::string_view service,
-                                           std::string_view operation,
+void CoreMetrics::RecordProcessingDuration(std::string_view service, std::string_view operation,
                                            std::chrono::duration<double> duration) const noexcept {
   CellOf(ProcessingDuration, service, operation).Observe(duration.count());
 }
 
-void CoreMetrics::RecordError(std::string_view service, std::string_view error_type) const noexcept {
+void CoreMetrics::RecordError(std::string_view service,
+                              std::string_view error_type) const noexcept {
   CellOf(ErrorsTotal, service, error_type).Inc();
 }
 
@@ -143,7 +138,8 @@ void CoreMetrics::RecordMessagesFailed(std::string_view service, std::int64_t n)
       .Add(static_cast<double>(n));
 }
 
-void CoreMetrics::ObserveProcessingDuration(std::string_view service, double seconds) const noexcept {
+void CoreMetrics::ObserveProcessingDuration(std::string_view service,
+                                            double seconds) const noexcept {
   CellOf(ProcessingDuration, service, std::string_view()).Observe(seconds);
 }
 

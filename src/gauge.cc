@@ -14,9 +14,8 @@ void Gauge::SetToCurrentTime() const noexcept { cell_->SetToCurrentTime(); }
 double Gauge::Value() const noexcept { return cell_->Value(); }
 
 Gauge NewGauge(GaugeOpts opts) {
-  return detail::MakeSingle<Gauge>(detail::MakeDesc(detail::Kind::kGauge, opts.ns,
-                                                    opts.subsystem, opts.name, opts.help,
-                                                    opts.const_labels, {}));
+  return detail::MakeSingle<Gauge>(detail::MakeDesc(detail::Kind::kGauge, opts.ns, opts.subsystem,
+                                                    opts.name, opts.help, opts.const_labels, {}));
 }
 
 }  // namespace semstreams::metric

@@ -11,8 +11,8 @@ double Histogram::SampleSum() const noexcept { return cell_->SampleSum(); }
 
 Histogram NewHistogram(HistogramOpts opts) {
   return detail::MakeSingle<Histogram>(
-      detail::MakeDesc(detail::Kind::kHistogram, opts.ns, opts.subsystem, opts.name,
-                       opts.help, opts.const_labels, {}, std::move(opts.buckets)));
+      detail::MakeDesc(detail::Kind::kHistogram, opts.ns, opts.subsystem, opts.name, opts.help,
+                       opts.const_labels, {}, std::move(opts.buckets)));
 }
 
 }  // namespace semstreams::metric

@@ -35,12 +35,23 @@ std::optional<StatFields> ReadSelfStat() {
   // starttime 22, vsize 23, rss 24.
   for (int index = 3; index <= 24 && (rest >> field); ++index) {
     switch (index) {
-      case 14: utime = std::stod(field); break;
-      case 15: stime = std::stod(field); break;
-      case 22: starttime = std::stod(field); break;
-      case 23: vsize = std::stod(field); break;
-      case 24: rss = std::stod(field); break;
-      default: break;
+      case 14:
+        utime = std::stod(field);
+        break;
+      case 15:
+        stime = std::stod(field);
+        break;
+      case 22:
+        starttime = std::stod(field);
+        break;
+      case 23:
+        vsize = std::stod(field);
+        break;
+      case 24:
+        rss = std::stod(field);
+        break;
+      default:
+        break;
     }
   }
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
@@ -69,8 +80,8 @@ std::optional<double> CountOpenFds() {
   return count;
 }
 
-prometheus::MetricFamily Family(const char* name, const char* help,
-                                prometheus::MetricType type, double value) {
+prometheus::MetricFamily Family(const char* name, const char* help, prometheus::MetricType type,
+                                double value) {
   prometheus::MetricFamily family;
   family.name = name;
   family.help = help;
@@ -88,8 +99,8 @@ prometheus::MetricFamily Family(const char* name, const char* help,
 
 const std::vector<std::string>& ProcessCollector::Names() {
   static const std::vector<std::string> names{
-      "process_cpu_seconds_total", "process_max_fds",
-      "process_open_fds",          "process_resident_memory_bytes",
+      "process_cpu_seconds_total",  "process_max_fds",
+      "process_open_fds",           "process_resident_memory_bytes",
       "process_start_time_seconds", "process_virtual_memory_bytes"};
   return names;
 }
@@ -102,8 +113,8 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
       families.push_back(Family("process_cpu_seconds_total",
                                 "Total user and system CPU time spent in seconds.",
                                 MetricType::Counter, stat->cpu_seconds));
-      families.push_back(Family("process_resident_memory_bytes",
-                                "Resident memory size in bytes.", MetricType::Gauge,
+      families.push_back(Family("process_resident_memory_bytes", "Resident memory size in bytes.",
+                                MetricType::Gauge,
                                 stat->resident_pages * static_cast<double>(getpagesize())));
       families.push_back(Family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
                                 MetricType::Gauge, stat->virtual_bytes));
@@ -118,8 +129,8 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     // A /proc we cannot parse costs these figures, never the scrape.
   }
   if (auto open = CountOpenFds()) {
-    families.push_back(Family("process_open_fds", "Number of open file descriptors.",
-                              MetricType::Gauge, *open));
+    families.push_back(
+        Family("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, *open));
   }
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {

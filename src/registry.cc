@@ -178,12 +178,14 @@ std::vector<prometheus::MetricFamily> MetricsRegistry::Gather() const {
             [](const auto& a, const auto& b) { return a.name < b.name; });
   const std::size_t ours = families.size();
   for (auto& family : raw_registry_->Collect()) {
-    const bool clash = std::binary_search(
-        families.begin(), families.begin() + static_cast<std::ptrdiff_t>(ours), family,
-        [](const auto& a, const auto& b) { return a.name < b.name; });
+    const bool clash =
+        std::binary_search(families.begin(), families.begin() + static_cast<std::ptrdiff_t>(ours),
+                           family, [](const auto& a, const auto& b) { return a.name < b.name; });
     if (clash) {
-      std::fprintf(stderr, "semstreams-metric: dropping raw prometheus family %s: the name is "
-                           "already exported\n", family.name.c_str());
+      std::fprintf(stderr,
+                   "semstreams-metric: dropping raw prometheus family %s: the name is "
+                   "already exported\n",
+                   family.name.c_str());
       continue;
     }
     if (!family.metric.empty()) families.push_back(std::move(family));

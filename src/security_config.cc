@@ -119,8 +119,7 @@ Status LoadConfigFromJson(std::string_view text, Config& out) {
     return Status(ErrorCode::kInvalidArgument, std::string("invalid JSON: ") + e.what());
   }
   if (!root.is_object()) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "security config: " + Expected("object", root));
+    return Status(ErrorCode::kInvalidArgument, "security config: " + Expected("object", root));
   }
   // Parse into a copy so a failed load leaves `out` as it was.
   Config parsed;

@@ -10,8 +10,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <exception>
 #include <cstdlib>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <string>
@@ -266,20 +266,20 @@ std::vector<std::string> MetricsServer::Impl::CivetOptions() const {
   // request_timeout_ms bounds how long a client that never finishes its
   // headers (or never reads the answer) holds one.
   return {
-      "listening_ports", ListeningPort(),
-      "num_threads", std::to_string(std::max(1, options_.threads)),
+      "listening_ports",    ListeningPort(),
+      "num_threads",        std::to_string(std::max(1, options_.threads)),
       "request_timeout_ms", std::to_string(timeout_ms),
-      "enable_keep_alive", "no",
-      "max_request_size", std::to_string(kMaxRequestBytes),
-      "linger_timeout_ms", std::to_string(kLingerMs),
+      "enable_keep_alive",  "no",
+      "max_request_size",   std::to_string(kMaxRequestBytes),
+      "linger_timeout_ms",  std::to_string(kLingerMs),
   };
 }
 
 Status MetricsServer::Impl::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (exposer_ != nullptr) {
-    return Status(ErrorCode::kAlreadyRunning, "metrics server is already running on " +
-                                                  ListeningPort());
+    return Status(ErrorCode::kAlreadyRunning,
+                  "metrics server is already running on " + ListeningPort());
   }
   if (registry_ == nullptr) {
     return Status(ErrorCode::kNilRegistry, "metrics server has no registry");

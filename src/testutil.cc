@@ -49,8 +49,8 @@ std::string FamilyOf(std::string_view line, const std::string& current) {
 
 // Lines grouped by family and sorted, so that neither family nor series order
 // matters. Families outside `names` (when given) are dropped.
-std::map<std::string, std::multiset<std::string>> Normalize(
-    std::string_view text, const std::vector<std::string>& names) {
+std::map<std::string, std::multiset<std::string>> Normalize(std::string_view text,
+                                                            const std::vector<std::string>& names) {
   std::map<std::string, std::multiset<std::string>> families;
   std::string current;
   while (!text.empty()) {

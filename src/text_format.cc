@@ -91,9 +91,9 @@ void AppendEscaped(std::string_view text, bool quote, std::string& out) {
 }
 
 // Writes `name{labels[,extra_name="extra_value"]} ` ready for the value.
-void AppendSeriesStart(std::string_view name, std::string_view suffix,
-                       const ClientMetric& metric, std::string_view extra_name,
-                       std::string_view extra_value, std::string& out) {
+void AppendSeriesStart(std::string_view name, std::string_view suffix, const ClientMetric& metric,
+                       std::string_view extra_name, std::string_view extra_value,
+                       std::string& out) {
   out.append(name).append(suffix);
   if (!metric.label.empty() || !extra_name.empty()) {
     out += '{';

@@ -20,9 +20,8 @@ std::string JoinNames(const std::vector<std::string>& names) {
 void CheckArity(const detail::Desc& desc, std::size_t count) {
   if (count != desc.label_names.size()) {
     throw std::invalid_argument("metric \"" + desc.name + "\": got " + std::to_string(count) +
-                                " label values, want " +
-                                std::to_string(desc.label_names.size()) + " (" +
-                                JoinNames(desc.label_names) + ")");
+                                " label values, want " + std::to_string(desc.label_names.size()) +
+                                " (" + JoinNames(desc.label_names) + ")");
   }
 }
 
@@ -39,9 +38,8 @@ std::vector<std::string_view> ValuesInOrder(const detail::Desc& desc,
   if (values.size() != desc.label_names.size() || labels.size() != values.size()) {
     std::vector<std::string> given;
     for (const auto& [name, value] : labels) given.push_back(name);
-    throw std::invalid_argument("metric \"" + desc.name + "\": got labels {" +
-                                JoinNames(given) + "}, want {" +
-                                JoinNames(desc.label_names) + "}");
+    throw std::invalid_argument("metric \"" + desc.name + "\": got labels {" + JoinNames(given) +
+                                "}, want {" + JoinNames(desc.label_names) + "}");
   }
   return values;
 }
@@ -112,16 +110,14 @@ CounterVec NewCounterVec(CounterOpts opts, std::vector<std::string> label_names)
 }
 
 GaugeVec NewGaugeVec(GaugeOpts opts, std::vector<std::string> label_names) {
-  return MakeVec<Gauge>(detail::MakeDesc(detail::Kind::kGauge, opts.ns, opts.subsystem,
-                                         opts.name, opts.help, opts.const_labels,
-                                         std::move(label_names)));
+  return MakeVec<Gauge>(detail::MakeDesc(detail::Kind::kGauge, opts.ns, opts.subsystem, opts.name,
+                                         opts.help, opts.const_labels, std::move(label_names)));
 }
 
 HistogramVec NewHistogramVec(HistogramOpts opts, std::vector<std::string> label_names) {
-  return MakeVec<Histogram>(detail::MakeDesc(detail::Kind::kHistogram, opts.ns,
-                                             opts.subsystem, opts.name, opts.help,
-                                             opts.const_labels, std::move(label_names),
-                                             std::move(opts.buckets)));
+  return MakeVec<Histogram>(detail::MakeDesc(detail::Kind::kHistogram, opts.ns, opts.subsystem,
+                                             opts.name, opts.help, opts.const_labels,
+                                             std::move(label_names), std::move(opts.buckets)));
 }
 
 }  // namespace semstreams::metric

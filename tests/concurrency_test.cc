@@ -193,10 +193,12 @@ TEST(ConcurrencyTest, CoreRecordsAreExactAcrossThreads) {
                           {{"service", "service-" + std::to_string(t)}, {"type", "json"}}),
               kIncrements);
   }
-  EXPECT_EQ(ScalarValue(families, "semstreams_errors_total", {{"service", "shared"}, {"type", "io"}}),
-            total);
+  EXPECT_EQ(
+      ScalarValue(families, "semstreams_errors_total", {{"service", "shared"}, {"type", "io"}}),
+      total);
   EXPECT_EQ(ScalarValue(families, "semstreams_nats_reconnects_total"), total);
-  EXPECT_EQ(ScalarValue(families, "semstreams_nats_messages_total", {{"subject", "subject"}}), total);
+  EXPECT_EQ(ScalarValue(families, "semstreams_nats_messages_total", {{"subject", "subject"}}),
+            total);
   EXPECT_EQ(core.ProcessingDuration.WithLabelValues("shared", "op").SampleCount(),
             static_cast<std::uint64_t>(total));
 }
@@ -252,8 +254,7 @@ TEST(ConcurrencyTest, RecordingIsExactWhileOthersUnregisterResetDeleteAndGather)
   EXPECT_EQ(counter.Value(), total);
   EXPECT_EQ(vec.WithLabelValues("stable").Value(), total);
   EXPECT_LE(vec.WithLabelValues("doomed").Value(), total);
-  EXPECT_EQ(histograms.WithLabelValues("stable").SampleCount(),
-            static_cast<std::uint64_t>(total));
+  EXPECT_EQ(histograms.WithLabelValues("stable").SampleCount(), static_cast<std::uint64_t>(total));
   const auto families = registry->Gather();
   EXPECT_EQ(ScalarValue(families, "churn_total"), total);
   EXPECT_EQ(ScalarValue(families, "churn_vec_total", {{"k", "stable"}}), total);

@@ -35,27 +35,49 @@ struct FamilySpec {
 const std::vector<FamilySpec>& CoreFamilySpecs() {
   using prometheus::MetricType;
   static const std::vector<FamilySpec> specs = {
-      {"semstreams_service_status", MetricType::Gauge, {"service"},
+      {"semstreams_service_status",
+       MetricType::Gauge,
+       {"service"},
        "Service status (0=stopped, 1=starting, 2=running, 3=stopping, 4=failed)"},
-      {"semstreams_messages_received_total", MetricType::Counter, {"service", "type"},
+      {"semstreams_messages_received_total",
+       MetricType::Counter,
+       {"service", "type"},
        "Total number of messages received"},
-      {"semstreams_messages_processed_total", MetricType::Counter, {"service", "type", "status"},
+      {"semstreams_messages_processed_total",
+       MetricType::Counter,
+       {"service", "type", "status"},
        "Total number of messages processed"},
-      {"semstreams_messages_published_total", MetricType::Counter, {"service", "subject"},
+      {"semstreams_messages_published_total",
+       MetricType::Counter,
+       {"service", "subject"},
        "Total number of messages published"},
-      {"semstreams_processing_duration_seconds", MetricType::Histogram, {"service", "operation"},
+      {"semstreams_processing_duration_seconds",
+       MetricType::Histogram,
+       {"service", "operation"},
        "Message processing duration in seconds"},
-      {"semstreams_errors_total", MetricType::Counter, {"service", "type"},
+      {"semstreams_errors_total",
+       MetricType::Counter,
+       {"service", "type"},
        "Total number of errors"},
-      {"semstreams_health_status", MetricType::Gauge, {"service"},
+      {"semstreams_health_status",
+       MetricType::Gauge,
+       {"service"},
        "Health check status (0=unhealthy, 1=healthy)"},
-      {"semstreams_nats_connected", MetricType::Gauge, {},
+      {"semstreams_nats_connected",
+       MetricType::Gauge,
+       {},
        "NATS connection status (0=disconnected, 1=connected)"},
-      {"semstreams_nats_rtt_milliseconds", MetricType::Gauge, {},
+      {"semstreams_nats_rtt_milliseconds",
+       MetricType::Gauge,
+       {},
        "NATS round-trip time in milliseconds"},
-      {"semstreams_nats_reconnects_total", MetricType::Counter, {},
+      {"semstreams_nats_reconnects_total",
+       MetricType::Counter,
+       {},
        "Total number of NATS reconnections"},
-      {"semstreams_nats_circuit_breaker", MetricType::Gauge, {},
+      {"semstreams_nats_circuit_breaker",
+       MetricType::Gauge,
+       {},
        "NATS circuit breaker status (0=closed, 1=open, 2=half-open)"},
   };
   return specs;
@@ -114,7 +136,8 @@ TEST(CoreMetricsTest, ProcessingDurationUsesDefBuckets) {
   ASSERT_NE(family, nullptr);
   ASSERT_EQ(family->metric.size(), 1u);
   std::vector<double> bounds;
-  for (const auto& bucket : family->metric[0].histogram.bucket) bounds.push_back(bucket.upper_bound);
+  for (const auto& bucket : family->metric[0].histogram.bucket)
+    bounds.push_back(bucket.upper_bound);
   std::vector<double> want = DefBuckets();
   want.push_back(std::numeric_limits<double>::infinity());
   EXPECT_EQ(bounds, want);
@@ -169,10 +192,12 @@ TEST(CoreMetricsTest, RecordMessageProcessedCountsPerStatus) {
   core.RecordMessageProcessed("svc", "json", "failed");
   const auto families = registry->Gather();
   const std::string name = "semstreams_messages_processed_total";
-  EXPECT_EQ(ScalarValue(families, name, {{"service", "svc"}, {"type", "json"}, {"status", "success"}}),
-            2.0);
-  EXPECT_EQ(ScalarValue(families, name, {{"service", "svc"}, {"type", "json"}, {"status", "failed"}}),
-            1.0);
+  EXPECT_EQ(
+      ScalarValue(families, name, {{"service", "svc"}, {"type", "json"}, {"status", "success"}}),
+      2.0);
+  EXPECT_EQ(
+      ScalarValue(families, name, {{"service", "svc"}, {"type", "json"}, {"status", "failed"}}),
+      1.0);
 }
 
 TEST(CoreMetricsTest, RecordMessagePublishedCountsPerSubject) {

@@ -53,8 +53,7 @@ inline std::vector<std::string> LabelNames(const prometheus::ClientMetric& serie
 }
 
 /// The names of `families`, in order.
-inline std::vector<std::string> FamilyNames(
-    const std::vector<prometheus::MetricFamily>& families) {
+inline std::vector<std::string> FamilyNames(const std::vector<prometheus::MetricFamily>& families) {
   std::vector<std::string> names;
   for (const auto& family : families) names.push_back(family.name);
   return names;

@@ -20,8 +20,7 @@ Gauge MakeGauge() {
 }
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 TEST(GaugeTest, StartsAtZero) { EXPECT_EQ(MakeGauge().Value(), 0.0); }

@@ -1,9 +1,9 @@
 // Built as strict C++17 together with one generated file per public header
 // (see tests/CMakeLists.txt): the build proves each header stands alone; this
 // test proves the umbrella header is usable from C++17 code.
-#include "semstreams/metric.h"
-
 #include <gtest/gtest.h>
+
+#include "semstreams/metric.h"
 
 static_assert(__cplusplus == 201703L, "header_test must be compiled as C++17");
 

@@ -112,11 +112,11 @@ TEST(HistogramTest, ObserveUsesSameRuleWithManyBuckets) {
   std::vector<double> bounds;
   for (int i = 1; i <= 50; ++i) bounds.push_back(i);
   const Histogram histogram = MakeHistogram(bounds);
-  histogram.Observe(10);      // on a bound: le=10
-  histogram.Observe(10.5);    // le=11
-  histogram.Observe(0.5);     // le=1
-  histogram.Observe(50);      // le=50
-  histogram.Observe(51);      // +Inf
+  histogram.Observe(10);                                        // on a bound: le=10
+  histogram.Observe(10.5);                                      // le=11
+  histogram.Observe(0.5);                                       // le=1
+  histogram.Observe(50);                                        // le=50
+  histogram.Observe(51);                                        // +Inf
   histogram.Observe(std::numeric_limits<double>::quiet_NaN());  // +Inf
   const auto cumulative = Cumulative(Export(histogram));
   ASSERT_EQ(cumulative.size(), 51u);

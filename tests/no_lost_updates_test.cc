@@ -93,7 +93,8 @@ TEST(NoLostUpdatesTest, ConcurrentRecordingWhileScrapingAndChurningIsExact) {
   for (const auto& family : registry->Gather()) {
     if (family.name != "exact_seconds") continue;
     const auto& buckets = family.metric.at(0).histogram.bucket;
-    EXPECT_EQ(buckets.at(0).cumulative_count, static_cast<std::uint64_t>(kThreads * kIncrements / 2));
+    EXPECT_EQ(buckets.at(0).cumulative_count,
+              static_cast<std::uint64_t>(kThreads * kIncrements / 2));
     EXPECT_EQ(buckets.at(2).cumulative_count, static_cast<std::uint64_t>(kThreads * kIncrements));
   }
   EXPECT_EQ(scrape_errors.load(), 0);

@@ -1,11 +1,10 @@
 #include "semstreams/metric/process_collector.h"
 
 #include <fcntl.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string>
@@ -17,9 +16,9 @@
 namespace semstreams::metric {
 namespace {
 
-using ::testing::UnorderedElementsAre;
 using testing::FindFamily;
 using testing::ScalarValue;
+using ::testing::UnorderedElementsAre;
 
 double Collected(const std::string& name) {
   const ProcessCollector collector;
@@ -27,8 +26,7 @@ double Collected(const std::string& name) {
 }
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 TEST(ProcessCollectorTest, NamesAreClientGolangs) {

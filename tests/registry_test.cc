@@ -20,11 +20,11 @@ namespace semstreams::metric {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FamilyNames;
 using testing::FindFamily;
 using testing::FindSeries;
 using testing::HasFamily;
+using ::testing::HasSubstr;
 using testing::ScalarValue;
 
 CounterOpts CounterDef(std::string name, std::string help = "help text") {
@@ -49,8 +49,7 @@ HistogramOpts HistogramDef(std::string name, std::vector<double> buckets = DefBu
   return opts;
 }
 
-int CountFamilies(const std::vector<prometheus::MetricFamily>& families,
-                  const std::string& name) {
+int CountFamilies(const std::vector<prometheus::MetricFamily>& families, const std::string& name) {
   int count = 0;
   for (const auto& family : families) count += family.name == name ? 1 : 0;
   return count;
@@ -117,8 +116,7 @@ TEST(RegistryTest, RegisterFailsAlreadyRegisteredWhenOtherKindSameKey) {
   EXPECT_EQ(gauge.code(), ErrorCode::kAlreadyRegistered);
   const Status histogram = registry->RegisterHistogram("svc", "m", NewHistogram(HistogramDef("c")));
   EXPECT_EQ(histogram.code(), ErrorCode::kAlreadyRegistered);
-  const Status vec =
-      registry->RegisterGaugeVec("svc", "m", NewGaugeVec(GaugeDef("d"), {"label"}));
+  const Status vec = registry->RegisterGaugeVec("svc", "m", NewGaugeVec(GaugeDef("d"), {"label"}));
   EXPECT_EQ(vec.code(), ErrorCode::kAlreadyRegistered);
   EXPECT_THAT(vec.message(), HasSubstr("already registered"));
 }
@@ -128,8 +126,7 @@ TEST(RegistryTest, RegisterFailsAlreadyRegisteredWhenOtherKindSameKey) {
 TEST(RegistryTest, RegisterFailsConflictWhenNameExportedByAnotherKey) {
   auto registry = NewMetricsRegistry();
   ASSERT_TRUE(registry->RegisterCounter("a", "m", NewCounter(CounterDef("shared_total"))).ok());
-  const Status status =
-      registry->RegisterCounter("b", "m", NewCounter(CounterDef("shared_total")));
+  const Status status = registry->RegisterCounter("b", "m", NewCounter(CounterDef("shared_total")));
   EXPECT_EQ(status.code(), ErrorCode::kPrometheusConflict);
   EXPECT_THAT(status.message(), HasSubstr("prometheus conflict"));
   EXPECT_THAT(status.message(), HasSubstr("shared_total"));
@@ -186,8 +183,8 @@ TEST(RegistryTest, RegisterFailsConflictWhenNameIsEveryCoreFamily) {
 TEST(RegistryTest, RegisterFailsConflictWhenNameIsProcessCollectorFamily) {
   auto registry = NewMetricsRegistry();
   for (const char* name : {"process_cpu_seconds_total", "process_resident_memory_bytes",
-                           "process_virtual_memory_bytes", "process_open_fds",
-                           "process_max_fds", "process_start_time_seconds"}) {
+                           "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+                           "process_start_time_seconds"}) {
     const Status status = registry->RegisterGauge("svc", "m", NewGauge(GaugeDef(name)));
     EXPECT_EQ(status.code(), ErrorCode::kPrometheusConflict) << name;
     EXPECT_THAT(status.message(), HasSubstr("prometheus conflict")) << name;
@@ -280,9 +277,9 @@ TEST(RegistryTest, RegisterFailsInvalidArgumentWhenConstLabelNameInvalid) {
 
 TEST(RegistryTest, RegisterFailsInvalidArgumentWhenHistogramUsesLeLabel) {
   auto registry = NewMetricsRegistry();
-  EXPECT_EQ(registry->RegisterHistogramVec("svc", "m", NewHistogramVec(HistogramDef("h"), {"le"}))
-                .code(),
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(
+      registry->RegisterHistogramVec("svc", "m", NewHistogramVec(HistogramDef("h"), {"le"})).code(),
+      ErrorCode::kInvalidArgument);
   HistogramOpts opts = HistogramDef("h");
   opts.const_labels = {{"le", "1"}};
   EXPECT_EQ(registry->RegisterHistogram("svc", "m", NewHistogram(opts)).code(),
@@ -299,11 +296,12 @@ TEST(RegistryTest, RegisterFailsInvalidArgumentWhenBucketsBad) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const std::vector<std::vector<double>> bad = {{1, 0.5}, {0.1, 0.1}, {0.1, nan, 1}, {nan}};
   for (const auto& buckets : bad) {
-    EXPECT_EQ(registry->RegisterHistogram("svc", "m", NewHistogram(HistogramDef("h", buckets)))
-                  .code(),
-              ErrorCode::kInvalidArgument);
     EXPECT_EQ(
-        registry->RegisterHistogramVec("svc", "m", NewHistogramVec(HistogramDef("h", buckets), {"x"}))
+        registry->RegisterHistogram("svc", "m", NewHistogram(HistogramDef("h", buckets))).code(),
+        ErrorCode::kInvalidArgument);
+    EXPECT_EQ(
+        registry
+            ->RegisterHistogramVec("svc", "m", NewHistogramVec(HistogramDef("h", buckets), {"x"}))
             .code(),
         ErrorCode::kInvalidArgument);
   }
@@ -312,8 +310,8 @@ TEST(RegistryTest, RegisterFailsInvalidArgumentWhenBucketsBad) {
 
 TEST(RegistryTest, RegisterAcceptsTrailingInfBucketLikeGo) {
   auto registry = NewMetricsRegistry();
-  const Histogram histogram = NewHistogram(
-      HistogramDef("inf_h", {1, std::numeric_limits<double>::infinity()}));
+  const Histogram histogram =
+      NewHistogram(HistogramDef("inf_h", {1, std::numeric_limits<double>::infinity()}));
   ASSERT_TRUE(registry->RegisterHistogram("svc", "m", histogram).ok());
   histogram.Observe(5);
   const auto families = registry->Gather();
@@ -409,7 +407,10 @@ TEST(RegistryTest, GatherSortsFamiliesByName) {
   ASSERT_TRUE(registry->RegisterGauge("z", "m", NewGauge(GaugeDef("zzz_last"))).ok());
   ASSERT_TRUE(registry->RegisterGauge("a", "m", NewGauge(GaugeDef("aaa_first"))).ok());
   ASSERT_TRUE(registry->RegisterGauge("m", "m", NewGauge(GaugeDef("mmm_middle"))).ok());
-  prometheus::BuildGauge().Name("ggg_raw").Help("raw").Register(*registry->PrometheusRegistry())
+  prometheus::BuildGauge()
+      .Name("ggg_raw")
+      .Help("raw")
+      .Register(*registry->PrometheusRegistry())
       .Add({})
       .Set(1);
   const auto names = FamilyNames(registry->Gather());
@@ -455,7 +456,9 @@ TEST(RegistryTest, GatherOmitsFamiliesWithoutSeries) {
   auto registry = NewMetricsRegistry();
   const GaugeVec vec = NewGaugeVec(GaugeDef("empty_vec"), {"k"});
   ASSERT_TRUE(registry->RegisterGaugeVec("svc", "m", vec).ok());
-  prometheus::BuildCounter().Name("raw_empty_total").Help("no series")
+  prometheus::BuildCounter()
+      .Name("raw_empty_total")
+      .Help("no series")
       .Register(*registry->PrometheusRegistry());
   auto families = registry->Gather();
   EXPECT_EQ(FindFamily(families, "empty_vec"), nullptr);
@@ -495,7 +498,9 @@ TEST(RegistryTest, GatherNeverExportsOneNameTwiceWhenRawFamilyAddedLater) {
   const Counter ours = NewCounter(CounterDef("contested_total"));
   ours.Add(4);
   ASSERT_TRUE(registry->RegisterCounter("svc", "m", ours).ok());
-  prometheus::BuildCounter().Name("contested_total").Help("raw")
+  prometheus::BuildCounter()
+      .Name("contested_total")
+      .Help("raw")
       .Register(*registry->PrometheusRegistry())
       .Add({})
       .Increment(9);

@@ -1,5 +1,3 @@
-#include "semstreams/security/config.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -7,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+
+#include "semstreams/security/config.h"
 
 namespace semstreams::security {
 namespace {
@@ -27,7 +27,8 @@ TEST(SecurityConfigTest, ParsesEveryServerField) {
       "mtls": {"enabled": true, "client_ca_files": ["/ca1.pem", "/ca2.pem"],
                "require_client_cert": true, "allowed_client_cns": ["prometheus", "ops"]}
     }}
-  })", config);
+  })",
+                                           config);
 
   ASSERT_TRUE(status.ok()) << status.ToString();
   const ServerTLSConfig& server = config.tls.server;

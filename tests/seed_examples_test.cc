@@ -17,10 +17,10 @@ namespace semstreams::metric {
 namespace {
 
 using ::testing::_;
-using ::testing::HasSubstr;
-using ::testing::Return;
 using testing::FindFamily;
 using testing::FindSeries;
+using ::testing::HasSubstr;
+using ::testing::Return;
 using testing::ScalarValue;
 
 // "Basic Usage", without the server.
@@ -47,7 +47,7 @@ TEST(SeedExamplesTest, CoreMetricsExampleRecordsEveryFigure) {
   core_metrics.RecordMessagesProcessed("processor", 100);
   core_metrics.RecordMessagesFailed("processor", 2);
   core_metrics.ObserveProcessingDuration("processor", 0.150);  // 150ms
-  core_metrics.RecordNATSHealth(1.0);  // 1.0 = healthy
+  core_metrics.RecordNATSHealth(1.0);                          // 1.0 = healthy
   core_metrics.RecordNATSMessages("input-subject", 50);
   core_metrics.RecordError("processor", "validation");
   core_metrics.RecordPanic("processor");
@@ -115,12 +115,11 @@ TEST(SeedExamplesTest, ServiceSpecificMetricsRegisterAndExport) {
 TEST(SeedExamplesTest, VectorMetricsRegisterAndExportPerLabelSet) {
   auto registry = NewMetricsRegistry();
 
-  const CounterVec http_requests_vec =
-      NewCounterVec({.name = "http_requests_total",
-                     .help = "Total HTTP requests by status and method"},
-                    {"status", "method"});
-  Status err = registry->RegisterCounterVec("api-service", "http_requests_total",
-                                            http_requests_vec);
+  const CounterVec http_requests_vec = NewCounterVec(
+      {.name = "http_requests_total", .help = "Total HTTP requests by status and method"},
+      {"status", "method"});
+  Status err =
+      registry->RegisterCounterVec("api-service", "http_requests_total", http_requests_vec);
   EXPECT_TRUE(err.ok()) << err.ToString();
   http_requests_vec.WithLabelValues("200", "GET").Inc();
   http_requests_vec.WithLabelValues("404", "POST").Inc();
@@ -131,11 +130,10 @@ TEST(SeedExamplesTest, VectorMetricsRegisterAndExportPerLabelSet) {
   EXPECT_TRUE(err.ok()) << err.ToString();
   cache_items_vec.WithLabelValues("lru").Set(42);
 
-  const HistogramVec request_duration_vec =
-      NewHistogramVec({.name = "request_duration_seconds",
-                       .help = "Request duration by endpoint",
-                       .buckets = {.001, .01, .1, 1, 10}},
-                      {"endpoint"});
+  const HistogramVec request_duration_vec = NewHistogramVec({.name = "request_duration_seconds",
+                                                             .help = "Request duration by endpoint",
+                                                             .buckets = {.001, .01, .1, 1, 10}},
+                                                            {"endpoint"});
   err = registry->RegisterHistogramVec("api-service", "request_duration_seconds",
                                        request_duration_vec);
   EXPECT_TRUE(err.ok()) << err.ToString();
@@ -259,11 +257,11 @@ TEST(SeedExamplesTest, ThreadSafetyExampleCountsEveryServiceExactly) {
   for (auto& thread : threads) thread.join();
   const auto families = registry->Gather();
   for (int i = 1; i <= 3; ++i) {
-    EXPECT_EQ(ScalarValue(families, "semstreams_messages_processed_total",
-                          {{"service", "service-" + std::to_string(i)},
-                           {"type", ""},
-                           {"status", "success"}}),
-              100.0 * i);
+    EXPECT_EQ(
+        ScalarValue(
+            families, "semstreams_messages_processed_total",
+            {{"service", "service-" + std::to_string(i)}, {"type", ""}, {"status", "success"}}),
+        100.0 * i);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "semstreams/metric/server.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <dirent.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -28,17 +29,15 @@
 #include "semstreams/metric/registry.h"
 #include "support/http_client.h"
 
-#include <curl/curl.h>
-
 namespace semstreams::metric {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::Not;
-using ::testing::StartsWith;
 using testing::HttpGet;
 using testing::HttpRequestOptions;
 using testing::HttpResponse;
+using ::testing::Not;
+using ::testing::StartsWith;
 
 ServerOptions Loopback(std::string path = "/metrics") {
   ServerOptions options;
@@ -210,8 +209,7 @@ TEST(ServerTest, HealthReturnsJsonWithCurrentRfc3339UtcTimestamp) {
   EXPECT_EQ(body.size(), 2u);
   EXPECT_EQ(body.at("status"), "healthy");
   const std::string timestamp = body.at("timestamp");
-  ASSERT_TRUE(std::regex_match(timestamp,
-                               std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)")))
+  ASSERT_TRUE(std::regex_match(timestamp, std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)")))
       << timestamp;
   std::tm utc{};
   ASSERT_NE(strptime(timestamp.c_str(), "%Y-%m-%dT%H:%M:%SZ", &utc), nullptr);
@@ -508,8 +506,8 @@ TEST(ServerTest, ConcurrentScrapesWhileServicesRegisterAndRecord) {
   for (int s = 0; s < kServices; ++s) {
     const std::string service = "svc" + std::to_string(s);
     EXPECT_EQ(Sample(final_scrape.body, service + "_ops_total"), increments[s]) << service;
-    EXPECT_EQ(Sample(final_scrape.body, "semstreams_messages_received_total{service=\"" +
-                                            service + "\",type=\"event\"}"),
+    EXPECT_EQ(Sample(final_scrape.body, "semstreams_messages_received_total{service=\"" + service +
+                                            "\",type=\"event\"}"),
               increments[s])
         << service;
     EXPECT_FALSE(Sample(final_scrape.body, service + "_temp").has_value()) << service;
@@ -541,11 +539,11 @@ TEST(ServerTest, OneClientConnectionReusedForManyScrapesAlwaysSucceeds) {
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                   +[](char* data, std::size_t size, std::size_t n, void* out) {
-                     static_cast<std::string*>(out)->append(data, size * n);
-                     return size * n;
-                   });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char* data, std::size_t size, std::size_t n, void* out) {
+        static_cast<std::string*>(out)->append(data, size * n);
+        return size * n;
+      });
   int ok = 0;
   for (int i = 0; i < 20; ++i) {
     body.clear();

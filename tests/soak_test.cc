@@ -38,7 +38,8 @@ std::chrono::seconds SoakLength() {
 
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
-  auto nth = values.begin() + static_cast<std::ptrdiff_t>(p * static_cast<double>(values.size() - 1));
+  auto nth =
+      values.begin() + static_cast<std::ptrdiff_t>(p * static_cast<double>(values.size() - 1));
   std::nth_element(values.begin(), nth, values.end());
   return *nth;
 }
@@ -132,8 +133,8 @@ TEST(SoakTest, ServesEveryScrapeWithoutLossOrGrowth) {
   threads.emplace_back([&] {
     std::this_thread::sleep_until(warm_at);
     warm = ReadProcessStats();
-    std::this_thread::sleep_until(stop_at - std::min<steady_clock::duration>(
-                                                 std::chrono::milliseconds(500), warm_up));
+    std::this_thread::sleep_until(
+        stop_at - std::min<steady_clock::duration>(std::chrono::milliseconds(500), warm_up));
     late = ReadProcessStats();
   });
 
@@ -184,9 +185,9 @@ TEST(SoakTest, ServesEveryScrapeWithoutLossOrGrowth) {
       "MiB, fds %d -> %d, threads %d -> %d; after Stop: fds %d, threads %d (before: %d, %d)\n",
       seconds, kScrapers, latencies_ms.size(), static_cast<double>(latencies_ms.size()) / seconds,
       Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), errors.load(),
-      recorded[0] * 10, kRecorders, churned, warm.rss_bytes / 1048576.0,
-      late.rss_bytes / 1048576.0, warm.open_fds, late.open_fds, warm.threads, late.threads,
-      after.open_fds, after.threads, before.open_fds, before.threads);
+      recorded[0] * 10, kRecorders, churned, warm.rss_bytes / 1048576.0, late.rss_bytes / 1048576.0,
+      warm.open_fds, late.open_fds, warm.threads, late.threads, after.open_fds, after.threads,
+      before.open_fds, before.threads);
 }
 
 }  // namespace

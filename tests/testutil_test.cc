@@ -10,8 +10,7 @@ namespace {
 class OrderService {
  public:
   explicit OrderService(MetricsRegistrar& metrics)
-      : orders_(NewCounterVec({.name = "orders_total", .help = "Orders by outcome"},
-                              {"outcome"})) {
+      : orders_(NewCounterVec({.name = "orders_total", .help = "Orders by outcome"}, {"outcome"})) {
     (void)metrics.RegisterCounterVec("orders", "orders_total", orders_);
   }
   void Place(bool ok) const { orders_.WithLabelValues(ok ? "ok" : "rejected").Inc(); }
@@ -33,7 +32,8 @@ TEST(TestutilTest, CollectAndCompareAcceptsTheExpectedExposition) {
       # TYPE orders_total counter
       orders_total{outcome="rejected"} 1
       orders_total{outcome="ok"} 2.0
-  )", {"orders_total"});
+  )",
+                                                    {"orders_total"});
   EXPECT_TRUE(status.ok()) << status.message();
   EXPECT_EQ(testutil::CollectAndCount(service.orders()), 2u);
   EXPECT_EQ(testutil::CollectAndCount(*registry, {"orders_total"}), 2u);
@@ -65,7 +65,8 @@ TEST(TestutilTest, MetricNamesLimitTheComparison) {
       # HELP semstreams_service_status Service status (0=stopped, 1=starting, 2=running, 3=stopping, 4=failed)
       # TYPE semstreams_service_status gauge
       semstreams_service_status{service="orders"} 2
-  )", {"semstreams_service_status"});
+  )",
+                                                    {"semstreams_service_status"});
   EXPECT_TRUE(status.ok()) << status.message();
 }
 

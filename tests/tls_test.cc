@@ -18,10 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::HttpGet;
 using testing::HttpRequestOptions;
 using testing::HttpResponse;
+using ::testing::StartsWith;
 
 // Certificates made once per test binary by the openssl CLI: a CA, a server
 // certificate for localhost/127.0.0.1, two clients of that CA (one whose CN
@@ -57,8 +57,8 @@ class TlsTest : public ::testing::Test {
   }
 
   static void Run(const std::string& args) {
-    const std::string command = std::string(SEMSTREAMS_OPENSSL_CLI) + " " + args + " >>" +
-                                File("openssl.log") + " 2>&1";
+    const std::string command =
+        std::string(SEMSTREAMS_OPENSSL_CLI) + " " + args + " >>" + File("openssl.log") + " 2>&1";
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
   }
 
@@ -71,9 +71,9 @@ class TlsTest : public ::testing::Test {
                        const std::string& ext) {
     Run("req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=" + cn +
         " -keyout " + File(name + ".key") + " -out " + File(name + ".csr"));
-    Run("x509 -req -days 2 -in " + File(name + ".csr") + " -CA " + File(ca + ".pem") +
-        " -CAkey " + File(ca + ".key") + " -set_serial " + std::to_string(++serial_) +
-        " -extfile " + File(ext) + " -out " + File(name + ".pem"));
+    Run("x509 -req -days 2 -in " + File(name + ".csr") + " -CA " + File(ca + ".pem") + " -CAkey " +
+        File(ca + ".key") + " -set_serial " + std::to_string(++serial_) + " -extfile " + File(ext) +
+        " -out " + File(name + ".pem"));
   }
 
   static ServerOptions TlsOptions() {
@@ -192,7 +192,7 @@ TEST_F(TlsTest, RequiredMtlsAcceptsOnlyClientsOfTheConfiguredCa) {
   EXPECT_EQ(good.status, 200);
   EXPECT_THAT(good.body, HasSubstr("process_start_time_seconds"));
 
-  EXPECT_FALSE(HttpGet(Url(server, "/metrics"), Client()).ok());  // no certificate
+  EXPECT_FALSE(HttpGet(Url(server, "/metrics"), Client()).ok());            // no certificate
   EXPECT_FALSE(HttpGet(Url(server, "/metrics"), Client("stranger")).ok());  // other CA
 }
 
@@ -260,14 +260,15 @@ TEST_F(TlsTest, BadTlsSettingsFailStartWithTlsConfig) {
        "cert_file"},
       {"directory as key", [](ServerOptions& o) { o.security.tls.server.key_file = dir_; },
        "key_file"},
-      {"garbage cert", [](ServerOptions& o) { o.security.tls.server.cert_file = File("garbage.pem"); },
+      {"garbage cert",
+       [](ServerOptions& o) { o.security.tls.server.cert_file = File("garbage.pem"); },
        "cert_file"},
       {"key of another cert",
        [](ServerOptions& o) { o.security.tls.server.key_file = File("client.key"); }, "key"},
       {"min version 1.1", [](ServerOptions& o) { o.security.tls.server.min_version = "1.1"; },
        "min_version"},
-      {"mtls without CA",
-       [](ServerOptions& o) { o.security.tls.server.mtls.enabled = true; }, "client_ca_files"},
+      {"mtls without CA", [](ServerOptions& o) { o.security.tls.server.mtls.enabled = true; },
+       "client_ca_files"},
       {"mtls with missing CA",
        [](ServerOptions& o) {
          o.security.tls.server.mtls.enabled = true;

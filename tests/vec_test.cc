@@ -14,9 +14,9 @@
 namespace semstreams::metric {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FindFamily;
 using testing::HasFamily;
+using ::testing::HasSubstr;
 using testing::ScalarValue;
 
 constexpr const char* kRejected = "semstreams_metric_cardinality_rejected_total";
@@ -146,18 +146,22 @@ TEST(VecTest, WithLabelValuesThrowsNamingMetricWhenTooManyValues) {
               HasSubstr("http_requests_total"));
   EXPECT_THAT(InvalidArgumentMessage([&] { vec.WithLabelValues(); }),
               HasSubstr("http_requests_total"));
-  EXPECT_THAT(InvalidArgumentMessage(
-                  [&] { vec.WithLabelValues(std::vector<std::string>{"1", "2", "3"}); }),
+  EXPECT_THAT(InvalidArgumentMessage([&] {
+                vec.WithLabelValues(std::vector<std::string>{"1", "2", "3"});
+              }),
               HasSubstr("http_requests_total"));
   EXPECT_EQ(vec.Size(), 0u);
 }
 
 TEST(VecTest, WithThrowsWhenLabelNamesWrongMissingOrExtra) {
   const CounterVec vec = Requests();
-  EXPECT_THAT(InvalidArgumentMessage([&] { vec.With({{"status", "200"}}); }),
+  EXPECT_THAT(InvalidArgumentMessage([&] {
+                vec.With({{"status", "200"}});
+              }),
               HasSubstr("http_requests_total"));
-  EXPECT_THAT(InvalidArgumentMessage(
-                  [&] { vec.With({{"status", "200"}, {"verb", "GET"}}); }),
+  EXPECT_THAT(InvalidArgumentMessage([&] {
+                vec.With({{"status", "200"}, {"verb", "GET"}});
+              }),
               HasSubstr("http_requests_total"));
   EXPECT_THAT(InvalidArgumentMessage([&] {
                 vec.With({{"status", "200"}, {"method", "GET"}, {"extra", "x"}});

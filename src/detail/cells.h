@@ -100,8 +100,7 @@ class GaugeCell {
 class HistogramCell {
  public:
   explicit HistogramCell(std::shared_ptr<const std::vector<double>> bounds)
-      : bounds_(std::move(bounds)),
-        counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]) {
+      : bounds_(std::move(bounds)), counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]) {
     for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
   }
 

@@ -9,8 +9,7 @@ namespace semstreams::metric::detail {
 namespace {
 
 bool IsNameStart(char c, bool colon_ok) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-         (colon_ok && c == ':');
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_ok && c == ':');
 }
 
 bool IsNameChar(char c, bool colon_ok) {
@@ -65,8 +64,7 @@ std::string ValidateBuckets(const std::vector<double>& buckets) {
 
 std::string Validate(const Desc& desc) {
   if (!IsValidMetricName(desc.name)) {
-    return "invalid metric name " + Quoted(desc.name) +
-           " (want [a-zA-Z_:][a-zA-Z0-9_:]*)";
+    return "invalid metric name " + Quoted(desc.name) + " (want [a-zA-Z_:][a-zA-Z0-9_:]*)";
   }
   if (desc.help.empty()) return "metric " + Quoted(desc.name) + " has no help text";
   if (auto error = ValidateLabelNames(desc); !error.empty()) {
@@ -82,18 +80,12 @@ std::string Validate(const Desc& desc) {
 
 }  // namespace
 
-bool IsValidMetricName(const std::string& name) {
-  return IsValidName(name, /*colon_ok=*/true);
-}
+bool IsValidMetricName(const std::string& name) { return IsValidName(name, /*colon_ok=*/true); }
 
-bool IsValidLabelName(const std::string& name) {
-  return IsValidName(name, /*colon_ok=*/false);
-}
+bool IsValidLabelName(const std::string& name) { return IsValidName(name, /*colon_ok=*/false); }
 
-std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns,
-                                     const std::string& subsystem,
-                                     const std::string& name,
-                                     const std::string& help,
+std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std::string& subsystem,
+                                     const std::string& name, const std::string& help,
                                      const prometheus::Labels& const_labels,
                                      std::vector<std::string> label_names,
                                      std::vector<double> buckets) {

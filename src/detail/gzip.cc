@@ -32,8 +32,7 @@ std::optional<std::string> Gzip(std::string_view data) {
   // Fastest level: a scrape's text compresses ~10x even so, and the time
   // saved is the scraper's latency.
   constexpr int kGzipWindow = 15 + 16;  // 15-bit window, gzip wrapper
-  if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, kGzipWindow, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
+  if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, kGzipWindow, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return std::nullopt;
   }
   std::string out(deflateBound(&stream, static_cast<uLong>(data.size())), '\0');
@@ -53,8 +52,8 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   while (!accept_encoding.empty()) {
     const auto comma = accept_encoding.find(',');
     std::string_view item = accept_encoding.substr(0, comma);
-    accept_encoding = comma == std::string_view::npos ? std::string_view()
-                                                      : accept_encoding.substr(comma + 1);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     const auto semicolon = item.find(';');
     const std::string_view coding = Trim(item.substr(0, semicolon));
     if (!EqualsIgnoringCase(coding, "gzip") && coding != "*") continue;

@@ -63,7 +63,9 @@ std::string IndexPage(std::string_view metrics_path) {
          "<body>\n"
          "<h1>SemStreams Metrics</h1>\n"
          "<ul>\n"
-         "<li><a href=\"" + path + "\">Metrics</a> (Prometheus text format)</li>\n"
+         "<li><a href=\"" +
+         path +
+         "\">Metrics</a> (Prometheus text format)</li>\n"
          "<li><a href=\"/health\">Health</a></li>\n"
          "</ul>\n"
          "</body>\n"

@@ -11,8 +11,7 @@ namespace semstreams::metric::detail {
 
 /// Writes a series' labels: the constant labels, then the variable ones in
 /// label-name order.
-inline void SetSeriesLabels(const Desc& desc, const LabelKey& key,
-                            prometheus::ClientMetric& out) {
+inline void SetSeriesLabels(const Desc& desc, const LabelKey& key, prometheus::ClientMetric& out) {
   out.label.reserve(desc.const_labels.size() + key.count());
   for (const auto& [name, value] : desc.const_labels) out.label.push_back({name, value});
   std::size_t i = 0;

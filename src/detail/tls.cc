@@ -99,7 +99,8 @@ Status ValidateServerTls(const security::ServerTLSConfig& config) {
   if (!status.ok()) return status;
   if (config.mtls.enabled) {
     if (config.mtls.client_ca_files.empty()) {
-      return TlsError("tls.server.mtls.client_ca_files must name at least one CA when mTLS is enabled");
+      return TlsError(
+          "tls.server.mtls.client_ca_files must name at least one CA when mTLS is enabled");
     }
     for (const auto& file : config.mtls.client_ca_files) {
       status = CheckReadable("mtls.client_ca_files", file);
@@ -173,7 +174,8 @@ Status PrepareCivetwebOpenSsl() {
       if (LoadModule(module, errors) == nullptr) {
         result = TlsError(std::string("cannot load ") + module +
                           ", which lets civetweb find OpenSSL 3 under the names it dlopens "
-                          "(libssl.so, libcrypto.so):" + errors);
+                          "(libssl.so, libcrypto.so):" +
+                          errors);
         return;
       }
     }

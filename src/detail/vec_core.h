@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
-#include <set>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -159,8 +159,9 @@ class VecCore final : public Collector {
   }
 
   // Kept out of line so that the hit path above inlines into its callers.
-  [[gnu::noinline, gnu::cold]] Node<Cell>* Resolve(const std::string_view* values, std::size_t count, std::uint64_t hash,
-                      CacheEntry* entry) {
+  [[gnu::noinline, gnu::cold]] Node<Cell>* Resolve(const std::string_view* values,
+                                                   std::size_t count, std::uint64_t hash,
+                                                   CacheEntry* entry) {
     std::shared_ptr<Node<Cell>> node;
     std::uint64_t generation;
     {

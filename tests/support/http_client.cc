@@ -55,7 +55,8 @@ HttpResponse HttpGet(const std::string& url, const HttpRequestOptions& options) 
     return response;
   }
   curl_slist* header_list = nullptr;
-  for (const auto& header : options.headers) header_list = curl_slist_append(header_list, header.c_str());
+  for (const auto& header : options.headers)
+    header_list = curl_slist_append(header_list, header.c_str());
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(header_list,
                                                                       curl_slist_free_all);
   char error[CURL_ERROR_SIZE] = {0};
@@ -73,13 +74,15 @@ HttpResponse HttpGet(const std::string& url, const HttpRequestOptions& options) 
   if (options.accept_gzip) curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
   if (options.raw_body) curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   if (!options.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
-  if (!options.client_cert.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, options.client_cert.c_str());
+  if (!options.client_cert.empty())
+    curl_easy_setopt(c, CURLOPT_SSLCERT, options.client_cert.c_str());
   if (!options.client_key.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, options.client_key.c_str());
   curl_easy_setopt(c, CURLOPT_SSLVERSION, MaxTls(options.max_tls));
 
   const CURLcode code = curl_easy_perform(c);
   if (code != CURLE_OK) {
-    response.error = std::string(curl_easy_strerror(code)) + (error[0] ? std::string(": ") + error : "");
+    response.error =
+        std::string(curl_easy_strerror(code)) + (error[0] ? std::string(": ") + error : "");
     return response;
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);

@@ -50,13 +50,15 @@ class CoreMetrics {
   /// \brief Sets service_status{service} (0=stopped 1=starting 2=running 3=stopping 4=failed).
   void RecordServiceStatus(std::string_view service, int status) const noexcept;
   /// \brief Adds 1 to messages_received_total{service,type}.
-  void RecordMessageReceived(std::string_view service, std::string_view message_type) const noexcept;
+  void RecordMessageReceived(std::string_view service,
+                             std::string_view message_type) const noexcept;
   /// \brief Adds 1 to messages_processed_total{service,type,status}.
   void RecordMessageProcessed(std::string_view service, std::string_view message_type,
                               std::string_view status) const noexcept;
   /// \brief Adds 1 to messages_published_total{service,subject}.
   void RecordMessagePublished(std::string_view service, std::string_view subject) const noexcept;
-  /// \brief Observes `duration` (exported in seconds) in processing_duration_seconds{service,operation}.
+  /// \brief Observes `duration` (exported in seconds) in
+  /// processing_duration_seconds{service,operation}.
   void RecordProcessingDuration(std::string_view service, std::string_view operation,
                                 std::chrono::duration<double> duration) const noexcept;
   /// \brief Adds 1 to errors_total{service,type}.
@@ -72,9 +74,11 @@ class CoreMetrics {
   /// \brief Sets nats_circuit_breaker (0=closed 1=open 2=half-open).
   void RecordCircuitBreakerState(int state) const noexcept;
 
-  /// \brief Adds `n` to messages_processed_total{service,type="",status="success"}; n <= 0 is ignored.
+  /// \brief Adds `n` to messages_processed_total{service,type="",status="success"}; n <= 0 is
+  /// ignored.
   void RecordMessagesProcessed(std::string_view service, std::int64_t n) const noexcept;
-  /// \brief Adds `n` to messages_processed_total{service,type="",status="failed"}; n <= 0 is ignored.
+  /// \brief Adds `n` to messages_processed_total{service,type="",status="failed"}; n <= 0 is
+  /// ignored.
   void RecordMessagesFailed(std::string_view service, std::int64_t n) const noexcept;
   /// \brief Observes `seconds` in processing_duration_seconds{service,operation=""}.
   void ObserveProcessingDuration(std::string_view service, double seconds) const noexcept;

@@ -13,8 +13,7 @@ namespace semstreams::metric {
 std::vector<double> DefBuckets();
 
 /// \brief Joins the non-empty parts with '_', like Go's prometheus.BuildFQName.
-std::string BuildFQName(std::string_view ns, std::string_view subsystem,
-                        std::string_view name);
+std::string BuildFQName(std::string_view ns, std::string_view subsystem, std::string_view name);
 
 /// \brief Definition of a counter; the exported name is BuildFQName(ns,
 /// subsystem, name).

@@ -28,8 +28,7 @@ class [[nodiscard]] Status {
   /// \brief A successful status.
   Status() = default;
   /// \brief A status with `code` and a human-readable `message`.
-  Status(ErrorCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   /// \brief A successful status; reads better than `Status()` at call sites.
   static Status Ok() { return Status(); }

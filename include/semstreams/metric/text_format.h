@@ -15,8 +15,7 @@ namespace semstreams::metric {
 std::string TextExposition(const std::vector<prometheus::MetricFamily>& families);
 
 /// \brief Appends the exposition of `families` to `out`, reusing its capacity.
-void AppendTextExposition(const std::vector<prometheus::MetricFamily>& families,
-                          std::string& out);
+void AppendTextExposition(const std::vector<prometheus::MetricFamily>& families, std::string& out);
 
 /// \brief The Content-Type of TextExposition's output.
 inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
