@@ -2,8 +2,11 @@
 
 #include "detail/cells.h"
 #include "detail/make_single.h"
+#include "detail/thread_cache.h"
 
 namespace semstreams::metric {
+
+Counter::~Counter() { detail::RecycleChild(cell_, node_); }
 
 void Counter::Inc() const noexcept { cell_->Inc(); }
 void Counter::Add(double v) const noexcept { cell_->Add(v); }

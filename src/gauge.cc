@@ -2,8 +2,11 @@
 
 #include "detail/cells.h"
 #include "detail/make_single.h"
+#include "detail/thread_cache.h"
 
 namespace semstreams::metric {
+
+Gauge::~Gauge() { detail::RecycleChild(cell_, node_); }
 
 void Gauge::Set(double v) const noexcept { cell_->Set(v); }
 void Gauge::Inc() const noexcept { cell_->Add(1); }

@@ -2,8 +2,11 @@
 
 #include "detail/cells.h"
 #include "detail/make_single.h"
+#include "detail/thread_cache.h"
 
 namespace semstreams::metric {
+
+Histogram::~Histogram() { detail::RecycleChild(cell_, node_); }
 
 void Histogram::Observe(double v) const noexcept { cell_->Observe(v); }
 std::uint64_t Histogram::SampleCount() const noexcept { return cell_->SampleCount(); }

@@ -56,7 +56,9 @@ template <class Metric>
 Metric MetricVec<Metric>::WithLabelValuesSpan(const std::string_view* values,
                                               std::size_t count) const {
   CheckArity(core_->desc(), count);
-  return detail::HandleAccess::Make<Metric>(core_->Share(values, count), nullptr);
+  const detail::NodeBase* child = nullptr;
+  auto cell = core_->Share(values, count, child);
+  return detail::HandleAccess::Make<Metric>(std::move(cell), nullptr, child);
 }
 
 template <class Metric>

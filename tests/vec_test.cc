@@ -3,9 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "gather_util.h"
@@ -349,6 +351,77 @@ TEST(VecTest, CoreRecordPastCapIsCountedNotExported) {
   EXPECT_EQ(FindFamily(families, "semstreams_errors_total")->metric.size(), 1u);
   EXPECT_EQ(ScalarValue(families, "semstreams_errors_total", {{"service", "svc"}, {"type", "io"}}),
             1.0);
+}
+
+}  // namespace
+}  // namespace semstreams::metric
+
+namespace semstreams::metric {
+namespace {
+
+// The per-thread cache lends one spare reference to temporary child handles
+// (see RecycleChild); these pin down that kept, moved and foreign-thread
+// handles still own their child exactly like any shared_ptr would.
+TEST(VecRecyclingTest, KeptHandleOutlivesResetAmidTemporaries) {
+  const CounterVec vec = NewCounterVec({.name = "recycle_total", .help = "h"}, {"k"});
+  const Counter kept = vec.WithLabelValues("a");
+  for (int i = 0; i < 100; ++i) vec.WithLabelValues("a").Inc();
+  kept.Inc();
+  vec.Reset();
+  for (int i = 0; i < 100; ++i) vec.WithLabelValues("b").Inc();  // evicts nothing it needs
+  kept.Inc();
+  EXPECT_EQ(kept.Value(), 102);
+  EXPECT_EQ(vec.WithLabelValues("a").Value(), 0);  // a new child after Reset
+  EXPECT_EQ(vec.WithLabelValues("b").Value(), 100);
+}
+
+TEST(VecRecyclingTest, MovedFromAndCopiedHandlesStayConsistent) {
+  const GaugeVec vec = NewGaugeVec({.name = "recycle_gauge", .help = "h"}, {"k"});
+  Gauge first = vec.WithLabelValues("x");
+  Gauge second = std::move(first);
+  Gauge third = second;
+  third.Set(7);
+  { Gauge temporary = vec.WithLabelValues("x"); }
+  vec.DeleteLabelValues("x");
+  EXPECT_EQ(second.Value(), 7);
+  first = third;  // assigning to a moved-from handle
+  EXPECT_EQ(first.Value(), 7);
+}
+
+TEST(VecRecyclingTest, HandlesDestroyedOnOtherThreadsReleaseTheirChild) {
+  const HistogramVec vec =
+      NewHistogramVec({.name = "recycle_seconds", .help = "h", .buckets = {1}}, {"k"});
+  std::vector<Histogram> made;
+  for (int i = 0; i < 64; ++i) made.push_back(vec.WithLabelValues(std::to_string(i % 4)));
+  std::thread other([moved = std::move(made)]() mutable {
+    for (auto& handle : moved) handle.Observe(0.5);
+    moved.clear();  // destroyed here, where this thread's cache knows none of them
+  });
+  other.join();
+  vec.Reset();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(vec.WithLabelValues(std::to_string(i)).SampleCount(), 0u);
+}
+
+TEST(VecRecyclingTest, ConcurrentTemporariesAndResetsKeepExactTotalsOnKeptHandles) {
+  const CounterVec vec = NewCounterVec({.name = "recycle_race_total", .help = "h"}, {"k"});
+  const Counter kept = vec.WithLabelValues("hot");
+  std::atomic<bool> stop{false};
+  std::thread resetter([&] {
+    while (!stop.load()) vec.Reset();
+  });
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 3; ++t) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < 20000; ++i) {
+        vec.WithLabelValues("hot").Inc();  // may land on a child Reset just dropped
+        kept.Inc();
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  stop = true;
+  resetter.join();
+  EXPECT_EQ(kept.Value(), 3 * 20000);
 }
 
 }  // namespace

@@ -13,8 +13,8 @@ namespace semstreams::metric::detail {
 struct HandleAccess {
   template <class Metric>
   static Metric Make(std::shared_ptr<typename Metric::Cell> cell,
-                     std::shared_ptr<const Collector> collector) {
-    return Metric(std::move(cell), std::move(collector));
+                     std::shared_ptr<const Collector> collector, const NodeBase* child = nullptr) {
+    return Metric(std::move(cell), std::move(collector), child);
   }
 
   template <class Metric>

@@ -171,9 +171,11 @@ class LabelKey {
   std::unique_ptr<char[]> data_;
 };
 
-/// What every vector child has: its label values, in label-name order.
+/// What every vector child has: its label values, in label-name order, and
+/// the index of the per-thread cache slot it maps to (the same in every thread).
 struct NodeBase {
   LabelKey key;
+  std::size_t slot = 0;
 };
 
 /// One remembered lookup. `keep` holds the child alive for as long as this
@@ -187,6 +189,10 @@ struct CacheEntry {
   const char* key = nullptr;  // node->key.data(), one load closer
   NodeBase* node = nullptr;
   std::shared_ptr<NodeBase> keep;
+  // A second reference to `node`, lent to the next handle that
+  // WithLabelValues returns and given back by that handle's destructor, so
+  // that the usual vec.WithLabelValues(...).Inc() touches no reference count.
+  std::shared_ptr<NodeBase> spare;
 };
 
 inline constexpr std::size_t kThreadCacheSlots = 1024;
@@ -200,18 +206,36 @@ inline thread_local CacheEntry* tls_slots = nullptr;
 CacheEntry* AllocateSlots() noexcept;
 }  // namespace thread_cache_internal
 
+/// The slot that (owner, hash) maps to, in every thread's table.
+inline std::size_t ThreadCacheIndex(std::uint64_t owner, std::uint64_t hash) noexcept {
+  static_assert(kThreadCacheSlots == (1u << 10), "the shift below is 64 - log2(slots)");
+  const std::uint64_t mixed = (hash ^ (owner * 0xD6E8FEB86659FD93ull)) * 0x9E3779B97F4A7C15ull;
+  return static_cast<std::size_t>(mixed >> (64 - 10));
+}
+
 /// The calling thread's entry for (owner, hash): a direct-mapped table of
 /// kThreadCacheSlots entries, allocated on the thread's first lookup.
 /// Returns nullptr only if that allocation fails.
 inline CacheEntry* ThreadCacheSlot(std::uint64_t owner, std::uint64_t hash) noexcept {
-  static_assert(kThreadCacheSlots == (1u << 10), "the shift below is 64 - log2(slots)");
   CacheEntry* slots = thread_cache_internal::tls_slots;
   if (__builtin_expect(slots == nullptr, 0)) {
     slots = thread_cache_internal::AllocateSlots();
     if (slots == nullptr) return nullptr;
   }
-  const std::uint64_t mixed = (hash ^ (owner * 0xD6E8FEB86659FD93ull)) * 0x9E3779B97F4A7C15ull;
-  return &slots[mixed >> (64 - 10)];
+  return &slots[ThreadCacheIndex(owner, hash)];
+}
+
+/// Called by a child handle's destructor: when this thread's cache still
+/// remembers the child and has no spare, the handle's reference becomes the
+/// spare (a move, no atomic operation); otherwise it is released as usual.
+template <class Cell>
+void RecycleChild(std::shared_ptr<Cell>& cell, const NodeBase* node) noexcept {
+  if (node == nullptr || !cell) return;
+  CacheEntry* slots = thread_cache_internal::tls_slots;
+  if (slots == nullptr) return;
+  CacheEntry& entry = slots[node->slot];
+  if (entry.node != node || entry.spare) return;
+  entry.spare = std::shared_ptr<NodeBase>(std::move(cell), const_cast<NodeBase*>(node));
 }
 
 /// A process-wide unique id for a new VecCore.

@@ -85,16 +85,20 @@ class VecCore final : public Collector {
     return &Lookup(values, count)->cell;
   }
 
-  /// The child's cell with shared ownership, for handles that outlive lookups.
-  std::shared_ptr<Cell> Share(const std::string_view* values, std::size_t count) noexcept {
+  /// The child's cell with shared ownership, for handles that outlive
+  /// lookups, and the child itself (null for the sink) for RecycleChild.
+  std::shared_ptr<Cell> Share(const std::string_view* values, std::size_t count,
+                              const NodeBase*& child) noexcept {
     const std::uint64_t hash = HashLabelValues(values, count);
     CacheEntry* entry = ThreadCacheSlot(id_, hash);
     Node<Cell>* node = Lookup(values, count, hash, entry);
-    if (node == sink_.get()) return std::shared_ptr<Cell>(sink_, &sink_->cell);
-    if (entry != nullptr && entry->node == node) {
-      return std::shared_ptr<Cell>(entry->keep, &node->cell);
+    child = nullptr;
+    if (node == sink_.get() || entry == nullptr || entry->node != node) {
+      return std::shared_ptr<Cell>(sink_, &sink_->cell);
     }
-    return std::shared_ptr<Cell>(sink_, &sink_->cell);
+    child = node;
+    if (entry->spare) return std::shared_ptr<Cell>(std::move(entry->spare), &node->cell);
+    return std::shared_ptr<Cell>(entry->keep, &node->cell);
   }
 
   bool Delete(const std::string_view* values, std::size_t count) {
@@ -176,6 +180,7 @@ class VecCore final : public Collector {
           return sink_.get();
         }
         node = MakeNode<Cell>(*desc_, LabelKey(values, count));
+        node->slot = ThreadCacheIndex(id_, hash);
         children_.insert(node);
       }
     }
@@ -186,6 +191,7 @@ class VecCore final : public Collector {
       entry->generation = generation;
       entry->key = raw->key.data();
       entry->node = raw;
+      entry->spare.reset();
       entry->keep = std::move(node);  // may free a forgotten child of another vector
     }
     return raw;

@@ -9,6 +9,7 @@ namespace detail {
 class CounterCell;
 class Collector;
 struct HandleAccess;
+struct NodeBase;
 }  // namespace detail
 
 /// \brief A value that only goes up (requests served, errors seen).
@@ -27,13 +28,21 @@ class Counter {
   /// \brief The current value, for tests and diagnostics.
   double Value() const noexcept;
 
+  Counter(const Counter&) = default;
+  Counter(Counter&&) noexcept = default;
+  Counter& operator=(const Counter&) = default;
+  Counter& operator=(Counter&&) noexcept = default;
+  ~Counter();
+
  private:
   friend struct detail::HandleAccess;
-  Counter(std::shared_ptr<Cell> cell, std::shared_ptr<const detail::Collector> collector)
-      : cell_(std::move(cell)), collector_(std::move(collector)) {}
+  Counter(std::shared_ptr<Cell> cell, std::shared_ptr<const detail::Collector> collector,
+          const detail::NodeBase* node)
+      : cell_(std::move(cell)), collector_(std::move(collector)), node_(node) {}
 
   std::shared_ptr<Cell> cell_;
   std::shared_ptr<const detail::Collector> collector_;  // null for a vector's child
+  const detail::NodeBase* node_;                        // the child, for recycling
 };
 
 /// \brief Creates a counter; an invalid definition is reported by Register*, not here.

@@ -9,6 +9,7 @@ namespace detail {
 class GaugeCell;
 class Collector;
 struct HandleAccess;
+struct NodeBase;
 }  // namespace detail
 
 /// \brief A value that goes up and down (queue depth, connection state).
@@ -35,13 +36,21 @@ class Gauge {
   /// \brief The current value, for tests and diagnostics.
   double Value() const noexcept;
 
+  Gauge(const Gauge&) = default;
+  Gauge(Gauge&&) noexcept = default;
+  Gauge& operator=(const Gauge&) = default;
+  Gauge& operator=(Gauge&&) noexcept = default;
+  ~Gauge();
+
  private:
   friend struct detail::HandleAccess;
-  Gauge(std::shared_ptr<Cell> cell, std::shared_ptr<const detail::Collector> collector)
-      : cell_(std::move(cell)), collector_(std::move(collector)) {}
+  Gauge(std::shared_ptr<Cell> cell, std::shared_ptr<const detail::Collector> collector,
+        const detail::NodeBase* node)
+      : cell_(std::move(cell)), collector_(std::move(collector)), node_(node) {}
 
   std::shared_ptr<Cell> cell_;
   std::shared_ptr<const detail::Collector> collector_;  // null for a vector's child
+  const detail::NodeBase* node_;                        // the child, for recycling
 };
 
 /// \brief Creates a gauge; an invalid definition is reported by Register*, not here.

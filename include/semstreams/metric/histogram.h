@@ -10,6 +10,7 @@ namespace detail {
 class HistogramCell;
 class Collector;
 struct HandleAccess;
+struct NodeBase;
 }  // namespace detail
 
 /// \brief Counts observations (latencies, sizes) into buckets and sums them.
@@ -28,13 +29,21 @@ class Histogram {
   /// \brief The sum of all observations.
   double SampleSum() const noexcept;
 
+  Histogram(const Histogram&) = default;
+  Histogram(Histogram&&) noexcept = default;
+  Histogram& operator=(const Histogram&) = default;
+  Histogram& operator=(Histogram&&) noexcept = default;
+  ~Histogram();
+
  private:
   friend struct detail::HandleAccess;
-  Histogram(std::shared_ptr<Cell> cell, std::shared_ptr<const detail::Collector> collector)
-      : cell_(std::move(cell)), collector_(std::move(collector)) {}
+  Histogram(std::shared_ptr<Cell> cell, std::shared_ptr<const detail::Collector> collector,
+            const detail::NodeBase* node)
+      : cell_(std::move(cell)), collector_(std::move(collector)), node_(node) {}
 
   std::shared_ptr<Cell> cell_;
   std::shared_ptr<const detail::Collector> collector_;  // null for a vector's child
+  const detail::NodeBase* node_;                        // the child, for recycling
 };
 
 /// \brief Creates a histogram; an invalid definition is reported by Register*, not here.
