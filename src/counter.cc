@@ -13,9 +13,9 @@ void Counter::Add(double v) const noexcept { cell_->Add(v); }
 double Counter::Value() const noexcept { return cell_->Value(); }
 
 Counter NewCounter(CounterOpts opts) {
-  return detail::MakeSingle<Counter>(detail::MakeDesc(detail::Kind::kCounter, opts.ns,
-                                                      opts.subsystem, opts.name, opts.help,
-                                                      opts.const_labels, {}));
+  return detail::MakeSingle<Counter>(
+      detail::MakeDesc(detail::Kind::kCounter, opts.ns, opts.subsystem, opts.name,
+                       std::move(opts.help), std::move(opts.const_labels), {}));
 }
 
 }  // namespace semstreams::metric

@@ -18,7 +18,8 @@ double Gauge::Value() const noexcept { return cell_->Value(); }
 
 Gauge NewGauge(GaugeOpts opts) {
   return detail::MakeSingle<Gauge>(detail::MakeDesc(detail::Kind::kGauge, opts.ns, opts.subsystem,
-                                                    opts.name, opts.help, opts.const_labels, {}));
+                                                    opts.name, std::move(opts.help),
+                                                    std::move(opts.const_labels), {}));
 }
 
 }  // namespace semstreams::metric

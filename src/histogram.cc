@@ -13,9 +13,9 @@ std::uint64_t Histogram::SampleCount() const noexcept { return cell_->SampleCoun
 double Histogram::SampleSum() const noexcept { return cell_->SampleSum(); }
 
 Histogram NewHistogram(HistogramOpts opts) {
-  return detail::MakeSingle<Histogram>(
-      detail::MakeDesc(detail::Kind::kHistogram, opts.ns, opts.subsystem, opts.name, opts.help,
-                       opts.const_labels, {}, std::move(opts.buckets)));
+  return detail::MakeSingle<Histogram>(detail::MakeDesc(
+      detail::Kind::kHistogram, opts.ns, opts.subsystem, opts.name, std::move(opts.help),
+      std::move(opts.const_labels), {}, std::move(opts.buckets)));
 }
 
 }  // namespace semstreams::metric

@@ -12,6 +12,13 @@
 namespace semstreams::security {
 namespace {
 
+// "tls.server" + "mtls" -> "tls.server.mtls", the path error messages name.
+std::string FieldPath(const std::string& parent, const std::string& key) {
+  std::string path;
+  path.reserve(parent.size() + 1 + key.size());
+  return path.append(parent).append(".").append(key);
+}
+
 using metric::ErrorCode;
 using metric::Status;
 using nlohmann::json;
@@ -53,7 +60,7 @@ Status ReadStrings(const json& value, const std::string& field, std::vector<std:
 Status ReadMtls(const json& value, const std::string& field, MTLSConfig& out) {
   if (!value.is_object()) return Invalid(field, Expected("object", value));
   for (const auto& [key, item] : value.items()) {
-    const std::string path = field + "." + key;
+    const std::string path = FieldPath(field, key);
     Status status;
     if (key == "enabled") {
       status = ReadBool(item, path, out.enabled);
@@ -74,7 +81,7 @@ Status ReadMtls(const json& value, const std::string& field, MTLSConfig& out) {
 Status ReadServer(const json& value, const std::string& field, ServerTLSConfig& out) {
   if (!value.is_object()) return Invalid(field, Expected("object", value));
   for (const auto& [key, item] : value.items()) {
-    const std::string path = field + "." + key;
+    const std::string path = FieldPath(field, key);
     Status status;
     if (key == "enabled") {
       status = ReadBool(item, path, out.enabled);
@@ -99,7 +106,7 @@ Status ReadServer(const json& value, const std::string& field, ServerTLSConfig& 
 Status ReadTls(const json& value, const std::string& field, TLSConfig& out) {
   if (!value.is_object()) return Invalid(field, Expected("object", value));
   for (const auto& [key, item] : value.items()) {
-    const std::string path = field + "." + key;
+    const std::string path = FieldPath(field, key);
     Status status =
         key == "server" ? ReadServer(item, path, out.server) : Invalid(path, "unknown field");
     if (!status.ok()) return status;

@@ -107,19 +107,20 @@ template class MetricVec<Histogram>;
 
 CounterVec NewCounterVec(CounterOpts opts, std::vector<std::string> label_names) {
   return MakeVec<Counter>(detail::MakeDesc(detail::Kind::kCounter, opts.ns, opts.subsystem,
-                                           opts.name, opts.help, opts.const_labels,
-                                           std::move(label_names)));
+                                           opts.name, std::move(opts.help),
+                                           std::move(opts.const_labels), std::move(label_names)));
 }
 
 GaugeVec NewGaugeVec(GaugeOpts opts, std::vector<std::string> label_names) {
   return MakeVec<Gauge>(detail::MakeDesc(detail::Kind::kGauge, opts.ns, opts.subsystem, opts.name,
-                                         opts.help, opts.const_labels, std::move(label_names)));
+                                         std::move(opts.help), std::move(opts.const_labels),
+                                         std::move(label_names)));
 }
 
 HistogramVec NewHistogramVec(HistogramOpts opts, std::vector<std::string> label_names) {
-  return MakeVec<Histogram>(detail::MakeDesc(detail::Kind::kHistogram, opts.ns, opts.subsystem,
-                                             opts.name, opts.help, opts.const_labels,
-                                             std::move(label_names), std::move(opts.buckets)));
+  return MakeVec<Histogram>(detail::MakeDesc(
+      detail::Kind::kHistogram, opts.ns, opts.subsystem, opts.name, std::move(opts.help),
+      std::move(opts.const_labels), std::move(label_names), std::move(opts.buckets)));
 }
 
 }  // namespace semstreams::metric

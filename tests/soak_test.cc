@@ -79,6 +79,9 @@ TEST(SoakTest, ServesEveryScrapeWithoutLossOrGrowth) {
   MetricsServer server(options, registry);
   ASSERT_TRUE(server.Start().ok());
   const std::string url = "http://127.0.0.1:" + std::to_string(server.Port()) + "/metrics";
+  // Scrapers look for this family, and a vector with no series is not
+  // exported (as in Go): give it one before any scraper starts.
+  registry->CoreMetrics().RecordMessageProcessed("soak-primer", "", "success");
 
   const auto length = SoakLength();
   const auto warm_up = std::max<steady_clock::duration>(std::chrono::seconds(1), length / 10);
@@ -87,6 +90,8 @@ TEST(SoakTest, ServesEveryScrapeWithoutLossOrGrowth) {
   const auto stop_at = start + length;
 
   std::atomic<long> errors{0};
+  std::mutex first_error_mu;
+  std::string first_error;
   std::mutex latencies_mu;
   std::vector<double> latencies_ms;
   testing::ProcessStats warm{}, late{};
@@ -104,6 +109,12 @@ TEST(SoakTest, ServesEveryScrapeWithoutLossOrGrowth) {
         if (!response.ok() || response.status != 200 ||
             response.body.find("semstreams_messages_processed_total") == std::string::npos) {
           errors.fetch_add(1);
+          std::lock_guard<std::mutex> lock(first_error_mu);
+          if (first_error.empty()) {
+            first_error = "error '" + response.error + "', status " +
+                          std::to_string(response.status) + ", body " +
+                          response.body.substr(0, 200);
+          }
         }
         mine.push_back(ms);
       }
@@ -166,7 +177,7 @@ TEST(SoakTest, ServesEveryScrapeWithoutLossOrGrowth) {
   for (auto& thread : threads) thread.join();
   const double seconds = duration<double>(steady_clock::now() - start).count();
 
-  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(errors.load(), 0) << "first: " << first_error;
   for (int r = 0; r < kRecorders; ++r) {
     const std::string service = "soak-recorder-" + std::to_string(r);
     const double n = static_cast<double>(recorded[static_cast<std::size_t>(r)]);

@@ -85,15 +85,15 @@ bool IsValidMetricName(const std::string& name) { return IsValidName(name, /*col
 bool IsValidLabelName(const std::string& name) { return IsValidName(name, /*colon_ok=*/false); }
 
 std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std::string& subsystem,
-                                     const std::string& name, const std::string& help,
-                                     const prometheus::Labels& const_labels,
+                                     const std::string& name, std::string help,
+                                     prometheus::Labels const_labels,
                                      std::vector<std::string> label_names,
                                      std::vector<double> buckets) {
   auto desc = std::make_shared<Desc>();
   desc->name = BuildFQName(ns, subsystem, name);
-  desc->help = help;
+  desc->help = std::move(help);
   desc->kind = kind;
-  desc->const_labels = const_labels;
+  desc->const_labels = std::move(const_labels);
   desc->label_names = std::move(label_names);
   if (kind == Kind::kHistogram) {
     if (buckets.empty()) buckets = DefBuckets();

@@ -11,8 +11,8 @@ namespace semstreams::metric::detail {
 /// Builds a descriptor and validates it; never throws for a bad definition,
 /// because Go's New* do not either: the error surfaces at registration.
 std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std::string& subsystem,
-                                     const std::string& name, const std::string& help,
-                                     const prometheus::Labels& const_labels,
+                                     const std::string& name, std::string help,
+                                     prometheus::Labels const_labels,
                                      std::vector<std::string> label_names,
                                      std::vector<double> buckets = {});
 
