@@ -39,24 +39,6 @@ namespace {
 namespace metric = semstreams::metric;
 using namespace std::chrono_literals;
 
-// Options naming a metric. Fields are assigned rather than designated
-// because GCC 12's -Wextra flags designated initializers that leave any field
-// of the options structs out.
-template <class Opts>
-Opts NameAndHelp(std::string name, std::string help) {
-  Opts opts;
-  opts.name = std::move(name);
-  opts.help = std::move(help);
-  return opts;
-}
-
-metric::HistogramOpts HistogramNamed(std::string name, std::string help,
-                                     std::vector<double> buckets) {
-  auto opts = NameAndHelp<metric::HistogramOpts>(std::move(name), std::move(help));
-  opts.buckets = std::move(buckets);
-  return opts;
-}
-
 constexpr int kStatusStopped = 0;
 constexpr int kStatusStarting = 1;
 constexpr int kStatusRunning = 2;
@@ -156,14 +138,14 @@ class StopFlag {
 // Service-specific metrics, registered the way a service would register them
 // through the MetricsRegistrar interface.
 struct ServiceMetrics {
-  metric::Counter ingest_operations = metric::NewCounter(NameAndHelp<metric::CounterOpts>(
-      "ingest_operations_total", "Total operations performed by ingest"));
-  metric::Gauge enricher_queue_depth = metric::NewGauge(NameAndHelp<metric::GaugeOpts>(
-      "enricher_queue_depth", "Messages waiting in the enricher's queue"));
+  metric::Counter ingest_operations = metric::NewCounter(
+      {.name = "ingest_operations_total", .help = "Total operations performed by ingest"});
+  metric::Gauge enricher_queue_depth = metric::NewGauge(
+      {.name = "enricher_queue_depth", .help = "Messages waiting in the enricher's queue"});
   metric::HistogramVec enricher_lookup_duration =
-      metric::NewHistogramVec(HistogramNamed("enricher_lookup_duration_seconds",
-                                             "Time the enricher spends on one lookup, by source",
-                                             {.001, .0025, .005, .01, .025, .05, .1}),
+      metric::NewHistogramVec({.name = "enricher_lookup_duration_seconds",
+                               .help = "Time the enricher spends on one lookup, by source",
+                               .buckets = {.001, .0025, .005, .01, .025, .05, .1}},
                               {"source"});
 
   metric::Status RegisterWith(metric::MetricsRegistrar& registrar) const {

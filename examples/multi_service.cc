@@ -24,24 +24,6 @@ namespace {
 
 namespace metric = semstreams::metric;
 
-// Options naming a metric. Fields are assigned rather than designated
-// because GCC 12's -Wextra flags designated initializers that leave any field
-// of the options structs out.
-template <class Opts>
-Opts NameAndHelp(std::string name, std::string help) {
-  Opts opts;
-  opts.name = std::move(name);
-  opts.help = std::move(help);
-  return opts;
-}
-
-metric::HistogramOpts HistogramNamed(std::string name, std::string help,
-                                     std::vector<double> buckets) {
-  auto opts = NameAndHelp<metric::HistogramOpts>(std::move(name), std::move(help));
-  opts.buckets = std::move(buckets);
-  return opts;
-}
-
 constexpr int kThreadsPerService = 4;
 constexpr int kIterationsPerThread = 1000;
 
@@ -81,14 +63,13 @@ class ApiService {
 
  private:
   metric::CoreMetrics core_;
-  metric::CounterVec requests_ =
-      metric::NewCounterVec(NameAndHelp<metric::CounterOpts>(
-                                "http_requests_total", "Total HTTP requests by status and method"),
-                            {"status", "method"});
-  metric::HistogramVec duration_ = metric::NewHistogramVec(
-      HistogramNamed("request_duration_seconds", "Request duration by endpoint",
-                     {.001, .01, .1, 1, 10}),
-      {"endpoint"});
+  metric::CounterVec requests_ = metric::NewCounterVec(
+      {.name = "http_requests_total", .help = "Total HTTP requests by status and method"},
+      {"status", "method"});
+  metric::HistogramVec duration_ = metric::NewHistogramVec({.name = "request_duration_seconds",
+                                                            .help = "Request duration by endpoint",
+                                                            .buckets = {.001, .01, .1, 1, 10}},
+                                                           {"endpoint"});
 };
 
 // A cache: item counts by cache type.
@@ -113,8 +94,7 @@ class CacheService {
  private:
   metric::CoreMetrics core_;
   metric::GaugeVec items_ = metric::NewGaugeVec(
-      NameAndHelp<metric::GaugeOpts>("cache_items", "Number of items in cache by type"),
-      {"cache_type"});
+      {.name = "cache_items", .help = "Number of items in cache by type"}, {"cache_type"});
 };
 
 // A database client: query latency and an operations counter (the Go doc's MyService).
@@ -143,9 +123,9 @@ class DatabaseService {
  private:
   metric::CoreMetrics core_;
   metric::Histogram queries_ = metric::NewHistogram(
-      NameAndHelp<metric::HistogramOpts>("query_duration_seconds", "Time spent executing queries"));
+      {.name = "query_duration_seconds", .help = "Time spent executing queries"});
   metric::Counter operations_ =
-      metric::NewCounter(NameAndHelp<metric::CounterOpts>("operations_total", "Total operations"));
+      metric::NewCounter({.name = "operations_total", .help = "Total operations"});
 };
 
 // A websocket gateway: currently open connections.
@@ -171,7 +151,7 @@ class WebsocketService {
  private:
   metric::CoreMetrics core_;
   metric::Gauge connections_ = metric::NewGauge(
-      NameAndHelp<metric::GaugeOpts>("active_connections", "Number of active client connections"));
+      {.name = "active_connections", .help = "Number of active client connections"});
 };
 
 // Runs `work(i)` kIterationsPerThread times on each of kThreadsPerService threads.
@@ -199,7 +179,7 @@ int main() {
   // A second owner of an already taken key is refused; the Go doc's advice is
   // to log and carry on with the metric that is already there.
   const metric::Counter duplicate =
-      metric::NewCounter(NameAndHelp<metric::CounterOpts>("operations_total", "Total operations"));
+      metric::NewCounter({.name = "operations_total", .help = "Total operations"});
   if (metric::Status s =
           registrar.RegisterCounter(DatabaseService::kName, "operations_total", duplicate);
       s.code() == metric::ErrorCode::kAlreadyRegistered) {

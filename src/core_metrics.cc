@@ -10,24 +10,10 @@ using detail::HandleAccess;
 
 constexpr const char* kNamespace = "semstreams";
 
-CounterOpts CounterDef(const char* name, const char* help) {
-  CounterOpts opts;
-  opts.ns = kNamespace;
-  opts.name = name;
-  opts.help = help;
-  return opts;
-}
-
-GaugeOpts GaugeDef(const char* name, const char* help) {
-  GaugeOpts opts;
-  opts.ns = kNamespace;
-  opts.name = name;
-  opts.help = help;
-  return opts;
-}
-
-HistogramOpts HistogramDef(const char* name, const char* help) {
-  HistogramOpts opts;
+// Options for a core family: every one lives in the semstreams namespace.
+template <class Opts>
+Opts Def(const char* name, const char* help) {
+  Opts opts;
   opts.ns = kNamespace;
   opts.name = name;
   opts.help = help;
@@ -49,34 +35,37 @@ typename Metric::Cell& CellOf(const MetricVec<Metric>& vec, const Values&... val
 
 CoreMetrics::CoreMetrics()
     : ServiceStatus(NewGaugeVec(
-          GaugeDef("service_status",
-                   "Service status (0=stopped, 1=starting, 2=running, 3=stopping, 4=failed)"),
+          Def<GaugeOpts>("service_status",
+                         "Service status (0=stopped, 1=starting, 2=running, 3=stopping, 4=failed)"),
           {"service"})),
-      MessagesReceived(
-          NewCounterVec(CounterDef("messages_received_total", "Total number of messages received"),
-                        {"service", "type"})),
+      MessagesReceived(NewCounterVec(
+          Def<CounterOpts>("messages_received_total", "Total number of messages received"),
+          {"service", "type"})),
       MessagesProcessed(NewCounterVec(
-          CounterDef("messages_processed_total", "Total number of messages processed"),
+          Def<CounterOpts>("messages_processed_total", "Total number of messages processed"),
           {"service", "type", "status"})),
       MessagesPublished(NewCounterVec(
-          CounterDef("messages_published_total", "Total number of messages published"),
+          Def<CounterOpts>("messages_published_total", "Total number of messages published"),
           {"service", "subject"})),
-      ProcessingDuration(NewHistogramVec(
-          HistogramDef("processing_duration_seconds", "Message processing duration in seconds"),
-          {"service", "operation"})),
-      ErrorsTotal(
-          NewCounterVec(CounterDef("errors_total", "Total number of errors"), {"service", "type"})),
+      ProcessingDuration(
+          NewHistogramVec(Def<HistogramOpts>("processing_duration_seconds",
+                                             "Message processing duration in seconds"),
+                          {"service", "operation"})),
+      ErrorsTotal(NewCounterVec(Def<CounterOpts>("errors_total", "Total number of errors"),
+                                {"service", "type"})),
       HealthCheckStatus(NewGaugeVec(
-          GaugeDef("health_status", "Health check status (0=unhealthy, 1=healthy)"), {"service"})),
-      NATSConnected(NewGauge(
-          GaugeDef("nats_connected", "NATS connection status (0=disconnected, 1=connected)"))),
-      NATSRTT(NewGauge(GaugeDef("nats_rtt_milliseconds", "NATS round-trip time in milliseconds"))),
-      NATSReconnects(
-          NewCounter(CounterDef("nats_reconnects_total", "Total number of NATS reconnections"))),
-      NATSCircuitBreaker(NewGauge(GaugeDef(
+          Def<GaugeOpts>("health_status", "Health check status (0=unhealthy, 1=healthy)"),
+          {"service"})),
+      NATSConnected(NewGauge(Def<GaugeOpts>(
+          "nats_connected", "NATS connection status (0=disconnected, 1=connected)"))),
+      NATSRTT(NewGauge(
+          Def<GaugeOpts>("nats_rtt_milliseconds", "NATS round-trip time in milliseconds"))),
+      NATSReconnects(NewCounter(
+          Def<CounterOpts>("nats_reconnects_total", "Total number of NATS reconnections"))),
+      NATSCircuitBreaker(NewGauge(Def<GaugeOpts>(
           "nats_circuit_breaker", "NATS circuit breaker status (0=closed, 1=open, 2=half-open)"))),
       NATSMessages(NewCounterVec(
-          CounterDef("nats_messages_total", "Total number of NATS messages by subject"),
+          Def<CounterOpts>("nats_messages_total", "Total number of NATS messages by subject"),
           {"subject"})) {}
 
 void CoreMetrics::RecordServiceStatus(std::string_view service, int status) const noexcept {

@@ -1,6 +1,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -57,61 +58,59 @@ Status ReadStrings(const json& value, const std::string& field, std::vector<std:
   return Status::Ok();
 }
 
-Status ReadMtls(const json& value, const std::string& field, MTLSConfig& out) {
+// Reads the fields of a JSON object: `read(key, item, path)` returns the status
+// of reading a known key and nullopt for an unknown one, which is an error.
+template <class Read>
+Status ReadObject(const json& value, const std::string& field, Read&& read) {
   if (!value.is_object()) return Invalid(field, Expected("object", value));
   for (const auto& [key, item] : value.items()) {
     const std::string path = FieldPath(field, key);
-    Status status;
-    if (key == "enabled") {
-      status = ReadBool(item, path, out.enabled);
-    } else if (key == "client_ca_files") {
-      status = ReadStrings(item, path, out.client_ca_files);
-    } else if (key == "require_client_cert") {
-      status = ReadBool(item, path, out.require_client_cert);
-    } else if (key == "allowed_client_cns") {
-      status = ReadStrings(item, path, out.allowed_client_cns);
-    } else {
-      status = Invalid(path, "unknown field");
-    }
-    if (!status.ok()) return status;
+    const std::optional<Status> status = read(key, item, path);
+    if (!status) return Invalid(path, "unknown field");
+    if (!status->ok()) return *status;
   }
   return Status::Ok();
+}
+
+Status ReadMtls(const json& value, const std::string& field, MTLSConfig& out) {
+  return ReadObject(value, field,
+                    [&](const std::string& key, const json& item,
+                        const std::string& path) -> std::optional<Status> {
+                      if (key == "enabled") return ReadBool(item, path, out.enabled);
+                      if (key == "client_ca_files") {
+                        return ReadStrings(item, path, out.client_ca_files);
+                      }
+                      if (key == "require_client_cert") {
+                        return ReadBool(item, path, out.require_client_cert);
+                      }
+                      if (key == "allowed_client_cns") {
+                        return ReadStrings(item, path, out.allowed_client_cns);
+                      }
+                      return std::nullopt;
+                    });
 }
 
 Status ReadServer(const json& value, const std::string& field, ServerTLSConfig& out) {
-  if (!value.is_object()) return Invalid(field, Expected("object", value));
-  for (const auto& [key, item] : value.items()) {
-    const std::string path = FieldPath(field, key);
-    Status status;
-    if (key == "enabled") {
-      status = ReadBool(item, path, out.enabled);
-    } else if (key == "mode") {
-      status = ReadString(item, path, out.mode);
-    } else if (key == "cert_file") {
-      status = ReadString(item, path, out.cert_file);
-    } else if (key == "key_file") {
-      status = ReadString(item, path, out.key_file);
-    } else if (key == "min_version") {
-      status = ReadString(item, path, out.min_version);
-    } else if (key == "mtls") {
-      status = ReadMtls(item, path, out.mtls);
-    } else {
-      status = Invalid(path, "unknown field");
-    }
-    if (!status.ok()) return status;
-  }
-  return Status::Ok();
+  return ReadObject(value, field,
+                    [&](const std::string& key, const json& item,
+                        const std::string& path) -> std::optional<Status> {
+                      if (key == "enabled") return ReadBool(item, path, out.enabled);
+                      if (key == "mode") return ReadString(item, path, out.mode);
+                      if (key == "cert_file") return ReadString(item, path, out.cert_file);
+                      if (key == "key_file") return ReadString(item, path, out.key_file);
+                      if (key == "min_version") return ReadString(item, path, out.min_version);
+                      if (key == "mtls") return ReadMtls(item, path, out.mtls);
+                      return std::nullopt;
+                    });
 }
 
 Status ReadTls(const json& value, const std::string& field, TLSConfig& out) {
-  if (!value.is_object()) return Invalid(field, Expected("object", value));
-  for (const auto& [key, item] : value.items()) {
-    const std::string path = FieldPath(field, key);
-    Status status =
-        key == "server" ? ReadServer(item, path, out.server) : Invalid(path, "unknown field");
-    if (!status.ok()) return status;
-  }
-  return Status::Ok();
+  return ReadObject(value, field,
+                    [&](const std::string& key, const json& item,
+                        const std::string& path) -> std::optional<Status> {
+                      if (key == "server") return ReadServer(item, path, out.server);
+                      return std::nullopt;
+                    });
 }
 
 }  // namespace
