@@ -16,7 +16,7 @@ namespace semstreams::metric {
 namespace {
 
 constexpr int kThreads = 4;
-constexpr int kIncrements = 200000;
+constexpr int kIncrements = 1000000;
 
 TEST(NoLostUpdatesTest, ConcurrentRecordingWhileScrapingAndChurningIsExact) {
   auto registry = NewMetricsRegistry();

@@ -404,7 +404,9 @@ TEST(VecRecyclingTest, HandlesDestroyedOnOtherThreadsReleaseTheirChild) {
 
 TEST(VecRecyclingTest, ConcurrentTemporariesAndResetsKeepExactTotalsOnKeptHandles) {
   const CounterVec vec = NewCounterVec({.name = "recycle_race_total", .help = "h"}, {"k"});
-  const Counter kept = vec.WithLabelValues("hot");
+  // Kept handles own their children through every Reset; the temporaries on
+  // "hot" borrow and return spare references while Reset drops their child.
+  const Counter kept = vec.WithLabelValues("kept");
   std::atomic<bool> stop{false};
   std::thread resetter([&] {
     while (!stop.load()) vec.Reset();
@@ -412,10 +414,13 @@ TEST(VecRecyclingTest, ConcurrentTemporariesAndResetsKeepExactTotalsOnKeptHandle
   std::vector<std::thread> workers;
   for (int t = 0; t < 3; ++t) {
     workers.emplace_back([&] {
+      const Counter mine = vec.WithLabelValues("hot");
       for (int i = 0; i < 20000; ++i) {
-        vec.WithLabelValues("hot").Inc();  // may land on a child Reset just dropped
+        vec.WithLabelValues("hot").Inc();
         kept.Inc();
+        mine.Inc();
       }
+      EXPECT_GE(mine.Value(), 20000);  // its own child, plus temporaries before a Reset
     });
   }
   for (auto& worker : workers) worker.join();

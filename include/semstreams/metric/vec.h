@@ -63,12 +63,11 @@ class MetricVec {
   /// are counted by semstreams_metric_cardinality_rejected_total.
   void SetMaxSeries(std::size_t max_series) const;
 
-  /// \brief Internal: the lookup that every public lookup ends in.
+ private:
+  // The lookup and removal every public overload ends in.
   Metric WithLabelValuesSpan(const std::string_view* values, std::size_t count) const;
-  /// \brief Internal: the removal that DeleteLabelValues ends in.
   bool DeleteLabelValuesSpan(const std::string_view* values, std::size_t count) const;
 
- private:
   friend struct detail::HandleAccess;
   using Core = detail::VecCore<typename Metric::Cell>;
   explicit MetricVec(std::shared_ptr<Core> core) : core_(std::move(core)) {}
