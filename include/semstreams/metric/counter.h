@@ -19,6 +19,7 @@ struct NodeBase;
 /// thread-safe. No concurrent call to any API of this type causes a data race.
 class Counter {
  public:
+  /// \brief Internal: the storage this handle shares.
   using Cell = detail::CounterCell;
 
   /// \brief Adds 1.
@@ -32,6 +33,7 @@ class Counter {
   Counter(Counter&&) noexcept = default;
   Counter& operator=(const Counter&) = default;
   Counter& operator=(Counter&&) noexcept = default;
+  /// \brief Releases this handle's share of the value.
   ~Counter();
 
  private:

@@ -19,6 +19,7 @@ struct NodeBase;
 /// thread-safe. No concurrent call to any API of this type causes a data race.
 class Gauge {
  public:
+  /// \brief Internal: the storage this handle shares.
   using Cell = detail::GaugeCell;
 
   /// \brief Sets the value.
@@ -40,6 +41,7 @@ class Gauge {
   Gauge(Gauge&&) noexcept = default;
   Gauge& operator=(const Gauge&) = default;
   Gauge& operator=(Gauge&&) noexcept = default;
+  /// \brief Releases this handle's share of the value.
   ~Gauge();
 
  private:

@@ -20,6 +20,7 @@ struct NodeBase;
 /// thread-safe. No concurrent call to any API of this type causes a data race.
 class Histogram {
  public:
+  /// \brief Internal: the storage this handle shares.
   using Cell = detail::HistogramCell;
 
   /// \brief Records one observation, e.g. a duration in seconds.
@@ -33,6 +34,7 @@ class Histogram {
   Histogram(Histogram&&) noexcept = default;
   Histogram& operator=(const Histogram&) = default;
   Histogram& operator=(Histogram&&) noexcept = default;
+  /// \brief Releases this handle's share of the value.
   ~Histogram();
 
  private:

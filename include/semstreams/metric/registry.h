@@ -33,20 +33,28 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
   MetricsRegistry();
   MetricsRegistry(const MetricsRegistry&) = delete;
   MetricsRegistry& operator=(const MetricsRegistry&) = delete;
+  /// \brief Handles registered here stay usable; they are just no longer exported.
   ~MetricsRegistry() override;
 
+  /// \brief See MetricsRegistrar; the rules are in the class comment.
   Status RegisterCounter(std::string_view service, std::string_view metric,
                          const Counter& counter) override;
+  /// \brief See MetricsRegistrar; the rules are in the class comment.
   Status RegisterGauge(std::string_view service, std::string_view metric,
                        const Gauge& gauge) override;
+  /// \brief See MetricsRegistrar; the rules are in the class comment.
   Status RegisterHistogram(std::string_view service, std::string_view metric,
                            const Histogram& histogram) override;
+  /// \brief See MetricsRegistrar; the rules are in the class comment.
   Status RegisterCounterVec(std::string_view service, std::string_view metric,
                             const CounterVec& vec) override;
+  /// \brief See MetricsRegistrar; the rules are in the class comment.
   Status RegisterGaugeVec(std::string_view service, std::string_view metric,
                           const GaugeVec& vec) override;
+  /// \brief See MetricsRegistrar; the rules are in the class comment.
   Status RegisterHistogramVec(std::string_view service, std::string_view metric,
                               const HistogramVec& vec) override;
+  /// \brief See MetricsRegistrar::Unregister.
   bool Unregister(std::string_view service, std::string_view metric) override;
 
   /// \brief The core platform metrics; valid as long as this registry (copy it
