@@ -172,16 +172,13 @@ std::vector<prometheus::MetricFamily> MetricsRegistry::Gather() const {
   }
   for (auto& family : process_.Collect()) families.push_back(std::move(family));
 
+  const auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
+  std::sort(families.begin(), families.end(), by_name);
+  const auto ours = static_cast<std::ptrdiff_t>(families.size());
   // A raw family whose name we export already would make the whole exposition
   // unparsable, so it is dropped and the clash logged.
-  std::sort(families.begin(), families.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
-  const std::size_t ours = families.size();
   for (auto& family : raw_registry_->Collect()) {
-    const bool clash =
-        std::binary_search(families.begin(), families.begin() + static_cast<std::ptrdiff_t>(ours),
-                           family, [](const auto& a, const auto& b) { return a.name < b.name; });
-    if (clash) {
+    if (std::binary_search(families.begin(), families.begin() + ours, family, by_name)) {
       std::fprintf(stderr,
                    "semstreams-metric: dropping raw prometheus family %s: the name is "
                    "already exported\n",
@@ -190,8 +187,9 @@ std::vector<prometheus::MetricFamily> MetricsRegistry::Gather() const {
     }
     if (!family.metric.empty()) families.push_back(std::move(family));
   }
-  std::stable_sort(families.begin(), families.end(),
-                   [](const auto& a, const auto& b) { return a.name < b.name; });
+  // Only the raw families need sorting; then one merge, not a second full sort.
+  std::sort(families.begin() + ours, families.end(), by_name);
+  std::inplace_merge(families.begin(), families.begin() + ours, families.end(), by_name);
   return families;
 }
 

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <dirent.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -28,6 +27,7 @@
 #include "semstreams/metric/gauge.h"
 #include "semstreams/metric/registry.h"
 #include "support/http_client.h"
+#include "support/process_stats.h"
 
 namespace semstreams::metric {
 namespace {
@@ -76,17 +76,6 @@ std::optional<double> Sample(const std::string& text, const std::string& series)
     }
   }
   return std::nullopt;
-}
-
-std::size_t CountEntries(const char* dir) {
-  std::size_t n = 0;
-  DIR* d = opendir(dir);
-  if (d == nullptr) return 0;
-  while (dirent* entry = readdir(d)) {
-    if (entry->d_name[0] != '.') ++n;
-  }
-  closedir(d);
-  return n;
 }
 
 // A raw TCP client, for requests no well-behaved HTTP library would send.
@@ -365,8 +354,8 @@ TEST(ServerTest, HundredStartStopCyclesLeakNoThreadsOrFds) {
     ASSERT_TRUE(server.Start().ok());
     ASSERT_EQ(HttpGet(Url(server, "/metrics")).status, 200);
   }
-  const std::size_t threads_before = CountEntries("/proc/self/task");
-  const std::size_t fds_before = CountEntries("/proc/self/fd");
+  const int threads_before = testing::CountEntries("/proc/self/task");
+  const int fds_before = testing::CountEntries("/proc/self/fd");
 
   MetricsServer reused(Loopback(), registry);
   for (int i = 0; i < 100; ++i) {
@@ -382,8 +371,8 @@ TEST(ServerTest, HundredStartStopCyclesLeakNoThreadsOrFds) {
     }
   }
 
-  EXPECT_EQ(CountEntries("/proc/self/task"), threads_before);
-  EXPECT_EQ(CountEntries("/proc/self/fd"), fds_before);
+  EXPECT_EQ(testing::CountEntries("/proc/self/task"), threads_before);
+  EXPECT_EQ(testing::CountEntries("/proc/self/fd"), fds_before);
 }
 
 TEST(ServerTest, SlowAndBrokenClientsDoNotStopAScrape) {
