@@ -1,4 +1,4 @@
-#include "detail/tls.h"
+#include "server/tls.h"
 
 #include <dlfcn.h>
 #include <openssl/err.h>

@@ -1,4 +1,4 @@
-#include "detail/pages.h"
+#include "server/pages.h"
 
 #include <ctime>
 

@@ -1,4 +1,4 @@
-#include "detail/gzip.h"
+#include "exposition/gzip.h"
 
 #include <zlib.h>
 

@@ -19,9 +19,9 @@
 #include <utility>
 #include <vector>
 
-#include "detail/gzip.h"
-#include "detail/pages.h"
-#include "detail/tls.h"
+#include "exposition/gzip.h"
+#include "server/pages.h"
+#include "server/tls.h"
 #include "prometheus/exposer.h"
 #include "semstreams/metric/text_format.h"
 
