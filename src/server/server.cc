@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "exposition/gzip.h"
-#include "server/pages.h"
-#include "server/tls.h"
 #include "prometheus/exposer.h"
 #include "semstreams/metric/text_format.h"
+#include "server/pages.h"
+#include "server/tls.h"
 
 namespace semstreams::metric {
 namespace {
