@@ -22,6 +22,8 @@ const char* ErrorCodeName(ErrorCode code) noexcept {
       return "kTlsConfig";
     case ErrorCode::kInternal:
       return "kInternal";
+    case ErrorCode::kPushFailed:
+      return "kPushFailed";
   }
   return "kUnknown";
 }

@@ -21,10 +21,10 @@ TEST(StatusTest, ErrorCarriesCodeAndMessage) {
 }
 
 TEST(StatusTest, EveryCodeHasAName) {
-  for (ErrorCode code :
-       {ErrorCode::kOk, ErrorCode::kInvalidArgument, ErrorCode::kAlreadyRegistered,
-        ErrorCode::kPrometheusConflict, ErrorCode::kAlreadyRunning, ErrorCode::kNilRegistry,
-        ErrorCode::kBindFailed, ErrorCode::kTlsConfig, ErrorCode::kInternal}) {
+  for (ErrorCode code : {ErrorCode::kOk, ErrorCode::kInvalidArgument, ErrorCode::kAlreadyRegistered,
+                         ErrorCode::kPrometheusConflict, ErrorCode::kAlreadyRunning,
+                         ErrorCode::kNilRegistry, ErrorCode::kBindFailed, ErrorCode::kTlsConfig,
+                         ErrorCode::kInternal, ErrorCode::kPushFailed}) {
     EXPECT_STRNE(ErrorCodeName(code), "kUnknown");
   }
 }

@@ -9,6 +9,7 @@
 #include "semstreams/metric/histogram.h"          // IWYU pragma: export
 #include "semstreams/metric/opts.h"               // IWYU pragma: export
 #include "semstreams/metric/process_collector.h"  // IWYU pragma: export
+#include "semstreams/metric/push.h"               // IWYU pragma: export
 #include "semstreams/metric/registrar.h"          // IWYU pragma: export
 #include "semstreams/metric/registry.h"           // IWYU pragma: export
 #include "semstreams/metric/server.h"             // IWYU pragma: export

@@ -16,6 +16,7 @@ enum class ErrorCode {
   kBindFailed,
   kTlsConfig,
   kInternal,
+  kPushFailed,
 };
 
 /// \brief The name of an error code, e.g. "kAlreadyRegistered".
