@@ -4,6 +4,7 @@
 // service-specific metrics until SIGINT/SIGTERM (or --duration) stops them.
 //
 //   metrics_server [--port N] [--bind ADDR] [--path PATH] [--duration SECONDS]
+//                  [--record-for SECONDS]
 //
 // Prints "serving metrics at <url>" on stdout once the port is bound; tests
 // read that line. Exits 0 after a clean stop, 1 when the server cannot start,
@@ -49,6 +50,7 @@ struct Flags {
   int port = 9090;
   std::string path = "/metrics";
   std::optional<double> duration_seconds;
+  std::optional<double> record_seconds;
 };
 
 void PrintUsage(std::ostream& out) {
@@ -57,7 +59,9 @@ void PrintUsage(std::ostream& out) {
          "  --bind ADDR         address to bind (default 0.0.0.0)\n"
          "  --path PATH         path of the Prometheus endpoint (default /metrics)\n"
          "  --duration SECONDS  stop by itself after SECONDS (default: run until\n"
-         "                      SIGINT or SIGTERM)\n";
+         "                      SIGINT or SIGTERM)\n"
+         "  --record-for SECONDS  stop recording after SECONDS and keep serving the\n"
+         "                      final values (default: record until stopped)\n";
 }
 
 // Returns the flags, or nullopt after printing why the command line is wrong.
@@ -76,7 +80,8 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
       name = arg.substr(0, eq);
       value = std::string(arg.substr(eq + 1));
     }
-    if (name != "--port" && name != "--bind" && name != "--path" && name != "--duration") {
+    if (name != "--port" && name != "--bind" && name != "--path" && name != "--duration" &&
+        name != "--record-for") {
       std::cerr << "metrics_server: unknown argument '" << arg << "'\n";
       PrintUsage(std::cerr);
       return std::nullopt;
@@ -98,6 +103,11 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
       } else if (name == "--duration") {
         flags.duration_seconds = std::stod(*value, &used);
         if (used != value->size() || *flags.duration_seconds <= 0) {
+          throw std::invalid_argument("range");
+        }
+      } else if (name == "--record-for") {
+        flags.record_seconds = std::stod(*value, &used);
+        if (used != value->size() || *flags.record_seconds < 0) {
           throw std::invalid_argument("range");
         }
       } else if (name == "--bind") {
@@ -315,10 +325,22 @@ int main(int argc, char** argv) {
   std::cout << "serving metrics at " << server.Address() << std::endl;
 
   StopFlag stop;
+  // Ends the workers: on stop, or earlier with --record-for, after which the
+  // final values stay for scrapers to compare (tests/e2e/many_instances_test.sh).
+  StopFlag recording;
   std::vector<std::thread> workers;
-  workers.emplace_back(RunIngest, registry->CoreMetrics(), custom, std::ref(stop));
-  workers.emplace_back(RunEnricher, registry->CoreMetrics(), custom, std::ref(stop));
-  workers.emplace_back(RunNatsClient, registry->CoreMetrics(), std::ref(stop));
+  workers.emplace_back(RunIngest, registry->CoreMetrics(), custom, std::ref(recording));
+  workers.emplace_back(RunEnricher, registry->CoreMetrics(), custom, std::ref(recording));
+  workers.emplace_back(RunNatsClient, registry->CoreMetrics(), std::ref(recording));
+  if (flags->record_seconds) {
+    workers.emplace_back([&] {
+      if (!stop.WaitFor(std::chrono::duration_cast<std::chrono::nanoseconds>(
+              std::chrono::duration<double>(*flags->record_seconds)))) {
+        std::cerr << "metrics_server: --record-for elapsed, no longer recording\n";
+      }
+      recording.Set();
+    });
+  }
 
   // The one thread that handles stop signals; with --duration it also gives up
   // waiting after that long, which ends the program the same way.
@@ -344,6 +366,7 @@ int main(int argc, char** argv) {
     }
     if (sig > 0) std::cerr << "metrics_server: received " << SignalName(sig) << ", stopping\n";
     stop.Set();
+    recording.Set();
     if (metric::Status s = server.Stop(); !s.ok()) {
       std::cerr << "metrics_server: stopping the server: " << s.ToString() << "\n";
       exit_code = 1;
