@@ -380,6 +380,36 @@ TEST_F(PushTest, AcceptsPrometheusCppRegistriesAndMergesFamilies) {
   EXPECT_TRUE(HasSample(metrics, "push_test_merged_total", {"from=\"other\""}, "2")) << metrics;
 }
 
+TEST_F(PushTest, OnePusherPushesFromSeveralThreadsWhileRecording) {
+  auto registry = std::make_shared<MetricsRegistry>();
+  const Counter counter =
+      NewCounter({.name = "push_test_threads_total", .help = "pushed by push_test"});
+  ASSERT_TRUE(registry->RegisterCounter("push_test", "threads", counter).ok());
+  const Pusher pusher = Pusher(gateway_->Url(), "push_threads").Gatherer(registry);
+  constexpr int kThreads = 3, kPushes = 10, kIncrements = 100000;
+  std::vector<std::vector<Status>> failures(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPushes; ++i) {
+        if (Status s = (i % 2 == 0 ? pusher.Push() : pusher.Add()); !s.ok()) {
+          failures[t].push_back(s);
+        }
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < kIncrements; ++i) counter.Inc();
+  });
+  for (auto& thread : threads) thread.join();
+  for (const auto& f : failures) EXPECT_TRUE(f.empty()) << f.front().ToString();
+
+  ASSERT_TRUE(pusher.Push().ok());
+  const auto group = gateway_->Group({{"job", "push_threads"}});
+  ASSERT_FALSE(group.is_null());
+  EXPECT_EQ(group["push_test_threads_total"]["metrics"][0]["value"], std::to_string(kIncrements));
+}
+
 TEST_F(PushTest, InvalidConfigurationIsReportedAndNothingIsSent) {
   auto registry = RegistryWith("push_test_invalid_total", 1);
   struct Case {
