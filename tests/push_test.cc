@@ -332,6 +332,7 @@ TEST_F(PushTest, GroupingValuesArriveAsGiven) {
   auto registry = RegistryWith("push_test_grouped_total", 4);
   const Pusher pusher = Pusher(gateway_->Url(), "job/with slash")
                             .Grouping("region", slash)
+                            .Grouping("path", "a/b/c/d/ef")  // 10 bytes: one left over
                             .Grouping("blank", empty)
                             .Grouping("odd", spaced)
                             .Grouping("city", utf8)
@@ -343,11 +344,9 @@ TEST_F(PushTest, GroupingValuesArriveAsGiven) {
   const Status s = pusher.Push();
   ASSERT_TRUE(s.ok()) << s.ToString();
 
-  const nlohmann::json labels = {{"job", "job/with slash"},
-                                 {"region", slash},
-                                 {"blank", empty},
-                                 {"odd", spaced},
-                                 {"city", utf8}};
+  const nlohmann::json labels = {
+      {"job", "job/with slash"}, {"region", slash}, {"blank", empty},
+      {"odd", spaced},           {"city", utf8},    {"path", "a/b/c/d/ef"}};
   const auto group = gateway_->Group(labels);
   ASSERT_FALSE(group.is_null()) << gateway_->Groups().dump();
   EXPECT_EQ(group["push_test_grouped_total"]["metrics"][0]["value"], "4");
