@@ -103,13 +103,14 @@ if "$cmake_bin" -S "$source_dir/tests/install_consumer" -B "$work/wrong" -G "$ge
   echo "FAIL: configuring against the other prometheus-cpp succeeded" >&2
   exit 1
 fi
-if ! grep -q "needs that version" "$work/wrong.log" ||
-  ! grep -qF "prometheus-cpp $built_version" "$work/wrong.log"; then
+# CMake wraps the message; compare it with the lines joined.
+joined=$(tr -s ' \n' '  ' <"$work/wrong.log")
+if [[ "$joined" != *"needs that version"* || "$joined" != *"at prometheus-cpp $built_version."* ]]; then
   cat "$work/wrong.log"
   echo "FAIL: the configure error does not name prometheus-cpp $built_version" >&2
   exit 1
 fi
-grep -A4 "needs that version" "$work/wrong.log"
+grep -B1 -A4 "needs" "$work/wrong.log"
 echo "consumer that found another prometheus-cpp first: configure error naming $built_version: OK"
 
 # 2. Only prometheus-cpp_DIR names the other one: the package config either
@@ -122,7 +123,7 @@ if "$cmake_bin" -S "$source_dir/tests/install_consumer" -B "$work/wrong2" -G "$g
   "$work/wrong2/app" > "$work/wrong2.out"
   check_output "$work/wrong2.out"
   echo "prometheus-cpp_DIR at the other one: found prometheus-cpp $built_version anyway, runs: OK"
-elif grep -qF "prometheus-cpp $built_version" "$work/wrong2.log"; then
+elif [[ "$(tr -s ' \n' '  ' <"$work/wrong2.log")" == *"at prometheus-cpp $built_version."* ]]; then
   echo "prometheus-cpp_DIR at the other one: configure error naming $built_version: OK"
 else
   cat "$work/wrong2.log"
