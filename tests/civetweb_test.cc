@@ -27,7 +27,6 @@ using testing::HttpGet;
 using testing::HttpRequestOptions;
 using testing::HttpResponse;
 
-constexpr unsigned kFeatureTls = 2;   // civetweb.h, mg_check_feature
 constexpr unsigned kFeatureIpv6 = 8;  // civetweb.h, mg_check_feature
 
 ServerOptions Ipv6Loopback() {
@@ -35,17 +34,6 @@ ServerOptions Ipv6Loopback() {
   options.bind_address = "[::1]";
   options.port = 0;
   return options;
-}
-
-std::vector<std::string> LoadedObjects() {
-  std::vector<std::string> names;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t /*size*/, void* out) {
-        static_cast<std::vector<std::string>*>(out)->emplace_back(info->dlpi_name);
-        return 0;
-      },
-      &names);
-  return names;
 }
 
 TEST(CivetwebTest, HeaderVersionIsTheVersionOfTheCodeThatRuns) {
@@ -75,6 +63,19 @@ TEST(CivetwebTest, Ipv6LoopbackServesMetricsWhenCivetwebHasIpv6) {
 }
 
 #ifdef SEMSTREAMS_METRIC_FETCHED_CIVETWEB
+std::vector<std::string> LoadedObjects() {
+  std::vector<std::string> names;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t /*size*/, void* out) {
+        static_cast<std::vector<std::string>*>(out)->emplace_back(info->dlpi_name);
+        return 0;
+      },
+      &names);
+  return names;
+}
+
+constexpr unsigned kFeatureTls = 2;  // civetweb.h, mg_check_feature
+
 TEST(CivetwebTest, FetchedCivetwebHasIpv6AndLinkedOpenSsl) {
   EXPECT_NE(mg_check_feature(kFeatureIpv6), 0u);
   EXPECT_NE(mg_check_feature(kFeatureTls), 0u);
