@@ -3,7 +3,7 @@
 # same file, and the civetweb code linked is the one that header belongs to.
 # Reads Ninja's own records of the build (header dependencies and link
 # commands) and the built executables' dynamic dependencies.
-# Usage: one_civetweb_test.sh <ninja> <build-dir> <fetched|system>
+# Usage: one_civetweb_test.sh <ninja> <build-dir> <fetched|bundled|system>
 set -euo pipefail
 
 ninja=$1
@@ -46,22 +46,32 @@ executables=$(find "$build_dir" -path "$build_dir/_deps" -prune -o -type f -exec
   \( -name '*_test' -o -name metrics_server -o -name multi_service \) -print)
 [[ -n "$executables" ]] || fail "no executables found in $build_dir"
 
+no_civetweb_library() {  # civetweb's code is inside prometheus-cpp-pull only
+  if "$ninja" -t commands | grep -E -- '-lcivetweb|libcivetweb'; then
+    fail "a link line names a civetweb library"
+  fi
+  while read -r exe; do
+    if ldd "$exe" | grep -i civetweb; then
+      fail "$exe loads a civetweb shared library"
+    fi
+  done <<<"$executables"
+}
+
 case "$mode" in
   fetched)
-    # The header belongs to the civetweb compiled here, into prometheus-cpp-pull...
+    # The header belongs to the civetweb compiled here, into prometheus-cpp-pull.
     grep -qE '/civetweb\.c\.o ' <<<"$civetweb_h" ||
       fail "civetweb.c was not compiled against $distinct"
     [[ "$distinct" == "$build_dir"/* ]] || fail "civetweb.h is not the fetched one: $distinct"
-    # ...and no other civetweb is linked anywhere.
-    if "$ninja" -t commands | grep -E -- '-lcivetweb|libcivetweb'; then
-      fail "a link line names a system civetweb"
-    fi
-    while read -r exe; do
-      if ldd "$exe" | grep -i civetweb; then
-        fail "$exe loads a civetweb shared library"
-      fi
-    done <<<"$executables"
+    no_civetweb_library
     echo "fetched: one civetweb, compiled into prometheus-cpp-pull; no libcivetweb linked"
+    ;;
+  bundled)
+    # An installed prometheus-cpp's bundled civetweb: headers in include/prometheus/.
+    [[ "$distinct" == */prometheus/civetweb.h ]] ||
+      fail "civetweb.h is not prometheus-cpp's bundled one: $distinct"
+    no_civetweb_library
+    echo "bundled: one civetweb, inside the installed prometheus-cpp-pull; no libcivetweb linked"
     ;;
   system)
     # The header and the shared library must come from one civetweb version.
@@ -76,6 +86,6 @@ case "$mode" in
     [[ -n "$header_version" && "$header_version" == "$lib_version" ]] ||
       fail "civetweb.h is version $header_version but the linked library is $lib_version"
     ;;
-  *) fail "mode must be fetched or system, not $mode" ;;
+  *) fail "mode must be fetched, bundled or system, not $mode" ;;
 esac
 echo "one civetweb: OK"
