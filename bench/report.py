@@ -2,6 +2,7 @@
 """Turns bench/run's JSON results into the PASS/MISS table of the README."""
 import json
 import pathlib
+import re
 import sys
 
 RESULTS = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "build-bench/results")
@@ -97,9 +98,14 @@ if quiet and busy:
 
 http = load("http")
 for name, bench in sorted(http.items()):
-    label = name.replace("BM_Http_", "HTTP /").split("/real_time")[0].replace("_", " ")
-    rows.append((f"{label} p50 ({int(bench.get('bytes', 0)):,} bytes)",
-                 fmt(bench.get("p50_us", 0) * 1000, 0), "-", "-", "reported", "INFO"))
+    # BM_Http_Metrics10k_Gzip/real_time -> "HTTP GET /metrics, 10,000 series, gzip (...), p50"
+    match = re.fullmatch(r"BM_Http_Metrics(\d+)k_(\w+)/real_time", name)
+    if not match:
+        continue
+    series, encoding = int(match.group(1)) * 1000, match.group(2).lower()
+    rows.append((f"HTTP GET /metrics, {series:,} series, {encoding} "
+                 f"({int(bench.get('bytes', 0)):,} bytes), p50",
+                 f"{bench.get('p50_us', 0) / 1000:.1f} ms", "-", "-", "reported", "INFO"))
 
 headers = ("operation", "ours (ns)", "baseline (ns)", "ratio", "target", "result")
 widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))]

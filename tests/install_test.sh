@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the built project into a scratch prefix, then builds and runs a
 # project outside the tree against it, once through find_package and once
-# through pkg-config.
-# Usage: install_test.sh <cmake> <build-dir> <source-dir> <generator> [sanitizer]
+# through pkg-config; then points a consumer at a prometheus-cpp other than
+# the one the library was built against, which must fail at configure time.
+# Usage: install_test.sh <cmake> <build-dir> <source-dir> <generator> [sanitizer] [system|fetched]
+# The other prometheus-cpp: $SEMSTREAMS_METRIC_OTHER_PROMETHEUS_CPP_DIR (its
+# CMake package directory); by default, for a fetched build, the system's.
 set -euo pipefail
 
 cmake_bin=$1
@@ -10,6 +13,7 @@ build_dir=$2
 source_dir=$3
 generator=$4
 sanitize=${5:-}
+deps_mode=${6:-system}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -74,3 +78,55 @@ c++ -std=c++17 $san_flags "$source_dir/tests/install_consumer/main.cc" -o "$work
 "$work/pc_app" > "$work/pc_app.out"
 check_output "$work/pc_app.out"
 echo "pkg-config consumer: OK"
+
+echo "== consumer pointed at another prometheus-cpp"
+other=${SEMSTREAMS_METRIC_OTHER_PROMETHEUS_CPP_DIR:-}
+if [[ -z "$other" && "$deps_mode" == fetched ]]; then
+  other=$(dirname "$(find /usr/lib /usr/local/lib -path '*/cmake/prometheus-cpp/prometheus-cpp-config.cmake' \
+    -print -quit 2>/dev/null)")
+  [[ "$other" != . ]] || other=""
+fi
+if [[ -z "$other" ]]; then
+  echo "SKIPPED: no other prometheus-cpp to point at (set SEMSTREAMS_METRIC_OTHER_PROMETHEUS_CPP_DIR)"
+  exit 0
+fi
+built_version=$(sed -n 's/^set(_semstreams_metric_prometheus_cpp_version "\(.*\)")$/\1/p' \
+  "$(find "$prefix" -name semstreams_metricConfig.cmake -print -quit)")
+echo "built against prometheus-cpp $built_version; the other one: $other"
+
+# 1. The consumer finds prometheus-cpp itself first, so the other one is
+#    already loaded when semstreams_metric's package config runs: an error.
+if "$cmake_bin" -S "$source_dir/tests/install_consumer" -B "$work/wrong" -G "$generator" \
+  -DCMAKE_PREFIX_PATH="$prefix" -Dprometheus-cpp_DIR="$other" \
+  -DCONSUMER_FINDS_PROMETHEUS_CPP_FIRST=ON > "$work/wrong.log" 2>&1; then
+  cat "$work/wrong.log"
+  echo "FAIL: configuring against the other prometheus-cpp succeeded" >&2
+  exit 1
+fi
+# CMake wraps the message; compare it with the lines joined.
+joined=$(tr -s ' \n' '  ' <"$work/wrong.log")
+if [[ "$joined" != *"needs that version"* || "$joined" != *"at prometheus-cpp $built_version."* ]]; then
+  cat "$work/wrong.log"
+  echo "FAIL: the configure error does not name prometheus-cpp $built_version" >&2
+  exit 1
+fi
+grep -B1 -A4 "needs" "$work/wrong.log"
+echo "consumer that found another prometheus-cpp first: configure error naming $built_version: OK"
+
+# 2. Only prometheus-cpp_DIR names the other one: the package config either
+#    finds the right one anyway (it asks for the exact version) or refuses;
+#    whatever it configures must run correctly.
+if "$cmake_bin" -S "$source_dir/tests/install_consumer" -B "$work/wrong2" -G "$generator" \
+  -DCMAKE_PREFIX_PATH="$prefix" -Dprometheus-cpp_DIR="$other" \
+  -DCMAKE_CXX_FLAGS="$san_flags" -DCMAKE_EXE_LINKER_FLAGS="$san_flags" > "$work/wrong2.log" 2>&1; then
+  "$cmake_bin" --build "$work/wrong2" > "$work/build2.log" || { cat "$work/build2.log"; exit 1; }
+  "$work/wrong2/app" > "$work/wrong2.out"
+  check_output "$work/wrong2.out"
+  echo "prometheus-cpp_DIR at the other one: found prometheus-cpp $built_version anyway, runs: OK"
+elif [[ "$(tr -s ' \n' '  ' <"$work/wrong2.log")" == *"at prometheus-cpp $built_version."* ]]; then
+  echo "prometheus-cpp_DIR at the other one: configure error naming $built_version: OK"
+else
+  cat "$work/wrong2.log"
+  echo "FAIL: configure failed without naming prometheus-cpp $built_version" >&2
+  exit 1
+fi

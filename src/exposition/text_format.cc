@@ -164,6 +164,15 @@ void AppendSummary(std::string_view name, const ClientMetric& metric, std::strin
   AppendCount(name, "_count", metric, metric.summary.sample_count, out);
 }
 
+// prometheus-cpp 1.2+ has a sixth type, Info (Debian's 1.0.1 has not); like
+// prometheus-cpp's own serializer, it is written as a gauge named <name>_info.
+template <typename Metric>
+void AppendInfo(std::string_view name, const Metric& metric, std::string& out) {
+  if constexpr (requires { metric.info.value; }) {
+    AppendSample(name, "_info", metric, metric.info.value, out);
+  }
+}
+
 const char* TypeName(MetricType type) {
   switch (type) {
     case MetricType::Counter:
@@ -176,6 +185,8 @@ const char* TypeName(MetricType type) {
       return "histogram";
     case MetricType::Untyped:
       break;
+    default:  // Info
+      return "gauge";
   }
   return "untyped";
 }
@@ -201,6 +212,9 @@ void AppendFamily(const MetricFamily& family, std::string& out) {
         break;
       case MetricType::Untyped:
         AppendSample(family.name, "", metric, metric.untyped.value, out);
+        break;
+      default:
+        AppendInfo(family.name, metric, out);
         break;
     }
   }

@@ -39,6 +39,7 @@ std::string OpenSslErrors() {
   return out.empty() ? "unknown OpenSSL error" : out;
 }
 
+#ifndef SEMSTREAMS_METRIC_CIVETWEB_LINKS_OPENSSL
 // Debian's libcivetweb (1.15) is built against the OpenSSL 1.1 API and loads
 // it at run time: dlopen("libssl.so") and dlopen("libcrypto.so"), then dlsym
 // of every function it uses. OpenSSL 3 no longer exports
@@ -77,6 +78,7 @@ void* LoadModule(const std::string& name, std::string& errors) {
   }
   return nullptr;
 }
+#endif  // SEMSTREAMS_METRIC_CIVETWEB_LINKS_OPENSSL
 
 }  // namespace
 
@@ -165,6 +167,11 @@ std::string PeerCommonName(void* peer_cert) {
   return name;
 }
 
+#ifdef SEMSTREAMS_METRIC_CIVETWEB_LINKS_OPENSSL
+// civetweb built from source with this library (SEMSTREAMS_METRIC_FETCH_DEPS)
+// links OpenSSL 3 itself: nothing to load.
+Status PrepareCivetwebOpenSsl() { return Status::Ok(); }
+#else
 Status PrepareCivetwebOpenSsl() {
   static std::once_flag once;
   static Status result;
@@ -182,5 +189,6 @@ Status PrepareCivetwebOpenSsl() {
   });
   return result;
 }
+#endif
 
 }  // namespace semstreams::metric::detail
