@@ -2,8 +2,6 @@
 
 #include <CivetServer.h>
 #include <civetweb.h>
-#include <dirent.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -22,6 +21,7 @@
 #include "exposition/gzip.h"
 #include "prometheus/exposer.h"
 #include "semstreams/metric/text_format.h"
+#include "server/listener.h"
 #include "server/pages.h"
 #include "server/tls.h"
 
@@ -38,6 +38,12 @@ constexpr int kMaxRequestBytes = 16 * 1024;
 // Bounds how long closing a connection may hold a worker when the peer stops
 // reading (SO_LINGER plus civetweb's drain of unread input).
 constexpr int kLingerMs = 500;
+// The kernel caps this at net.core.somaxconn (4096 on current kernels);
+// civetweb's default of 200 refuses the 201st simultaneous connect.
+constexpr int kListenBacklog = 4096;
+// How long a connection that has sent nothing waits in the kernel before
+// civetweb sees it (see DeferAcceptUntilData).
+constexpr std::chrono::seconds kIdleHold{30};
 
 // What the request callback needs. Built before civetweb starts and never
 // changed while it runs, so worker threads read it without locking.
@@ -121,23 +127,48 @@ int OnLogMessage(const mg_connection* /*conn*/, const char* message) {
   return 1;
 }
 
+using Headers = std::vector<std::pair<const char*, std::string>>;
+
+// civetweb reads and throws away a request body the callback left unread
+// before it closes the connection, at whatever pace the client sends it: a
+// client trickling a large body would hold the worker for as long as it
+// likes. None of our paths reads a body, so every connection is marked to
+// close without that drain. mg_send_http_error is the one public call that
+// sets the mark; after the response headers went out it writes nothing more,
+// and 304 has no body of its own.
+void CloseWithoutDrainingBody(mg_connection* conn) { mg_send_http_error(conn, 304, "%s", ""); }
+
+// RFC 7231 IMF-fixdate. Written here because civetweb's own Date header uses
+// gmtime(), whose static buffer two workers would share.
+std::string HttpDate() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[64];
+  const std::size_t n = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return std::string(text, n);
+}
+
 // Every response says "Connection: close": keep-alive is off (see
 // CivetOptions), and a client not told so would reuse a closed connection.
-int Reply(mg_connection* conn, int status, const char* reason, const char* content_type,
-          const std::string& body, const char* extra_headers = "") {
+int Reply(mg_connection* conn, int status, const char* content_type, const std::string& body,
+          const Headers& extra_headers = {}) {
   const mg_request_info* info = mg_get_request_info(conn);
   const bool head = info != nullptr && info->request_method != nullptr &&
                     std::string_view(info->request_method) == "HEAD";
-  mg_printf(conn,
-            "HTTP/1.1 %d %s\r\n"
-            "Content-Type: %s\r\n"
-            "Content-Length: %zu\r\n"
-            "Cache-Control: no-store\r\n"
-            "Connection: close\r\n"
-            "%s"
-            "\r\n",
-            status, reason, content_type, body.size(), extra_headers);
+  mg_response_header_start(conn, status);
+  mg_response_header_add(conn, "Content-Type", content_type, -1);
+  mg_response_header_add(conn, "Content-Length", std::to_string(body.size()).c_str(), -1);
+  mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+  mg_response_header_add(conn, "Connection", "close", -1);
+  const std::string date = HttpDate();
+  mg_response_header_add(conn, "Date", date.c_str(), -1);
+  for (const auto& [name, value] : extra_headers) {
+    mg_response_header_add(conn, name, value.c_str(), static_cast<int>(value.size()));
+  }
+  mg_response_header_send(conn);
   if (!head) mg_write(conn, body.data(), body.size());
+  CloseWithoutDrainingBody(conn);
   return status;
 }
 
@@ -146,14 +177,14 @@ int ReplyMetrics(mg_connection* conn, const MetricsRegistry& registry) try {
   const char* accept = mg_get_header(conn, "Accept-Encoding");
   if (accept != nullptr && detail::AcceptsGzip(accept)) {
     if (auto compressed = detail::Gzip(text)) {
-      return Reply(conn, 200, "OK", kTextContentType, *compressed,
-                   "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+      return Reply(conn, 200, kTextContentType, *compressed,
+                   {{"Content-Encoding", "gzip"}, {"Vary", "Accept-Encoding"}});
     }
   }
-  return Reply(conn, 200, "OK", kTextContentType, text, "Vary: Accept-Encoding\r\n");
+  return Reply(conn, 200, kTextContentType, text, {{"Vary", "Accept-Encoding"}});
 } catch (const std::exception& e) {
   // Nothing may unwind into civetweb's C frames; out of memory costs one scrape.
-  return Reply(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
+  return Reply(conn, 500, "text/plain; charset=utf-8",
                std::string("cannot gather metrics: ") + e.what() + "\n");
 }
 
@@ -169,53 +200,31 @@ int OnBeginRequest(mg_connection* conn) {
   const mg_request_info* info = mg_get_request_info(conn);
   const Routes* routes = FindRoutes(conn);
   if (info == nullptr || routes == nullptr) {
-    return Reply(conn, 503, "Service Unavailable", "text/plain; charset=utf-8",
-                 "server is starting or stopping\n");
+    return Reply(conn, 503, "text/plain; charset=utf-8", "server is starting or stopping\n");
   }
   if (!ClientAllowed(*routes, *info)) {
-    return Reply(conn, 403, "Forbidden", "text/plain; charset=utf-8",
-                 "client certificate not allowed\n");
+    return Reply(conn, 403, "text/plain; charset=utf-8", "client certificate not allowed\n");
+  }
+  const std::string_view method = info->request_method != nullptr ? info->request_method : "";
+  if (method != "GET" && method != "HEAD") {
+    // Answered before anything is read or built: a POST with a body the
+    // client never finishes costs nothing but this reply.
+    return Reply(conn, 405, "text/plain; charset=utf-8", "method not allowed\n",
+                 {{"Allow", "GET, HEAD"}});
   }
   const std::string_view path = info->local_uri != nullptr ? info->local_uri : "";
   switch (Resolve(*routes, path)) {
     case Route::kMetrics:
       return ReplyMetrics(conn, *routes->registry);
     case Route::kHealth:
-      return Reply(conn, 200, "OK", "application/json",
+      return Reply(conn, 200, "application/json",
                    detail::HealthBody(std::chrono::system_clock::now()));
     case Route::kIndex:
-      return Reply(conn, 200, "OK", "text/html; charset=utf-8",
-                   detail::IndexPage(routes->metrics_path));
+      return Reply(conn, 200, "text/html; charset=utf-8", detail::IndexPage(routes->metrics_path));
     case Route::kNotFound:
       break;
   }
-  return Reply(conn, 404, "Not Found", "text/plain; charset=utf-8", "404 page not found\n");
-}
-
-// Listening TCP sockets of this process, with their ports.
-std::map<int, int> ListeningSockets() {
-  std::map<int, int> port_of_fd;
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return port_of_fd;
-  while (const dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    const int fd = std::atoi(entry->d_name);
-    int listening = 0;
-    socklen_t length = sizeof listening;
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || !listening) {
-      continue;
-    }
-    sockaddr_storage address{};
-    socklen_t address_length = sizeof address;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) != 0) continue;
-    if (address.ss_family == AF_INET) {
-      port_of_fd[fd] = ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
-    } else if (address.ss_family == AF_INET6) {
-      port_of_fd[fd] = ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
-    }
-  }
-  closedir(dir);
-  return port_of_fd;
+  return Reply(conn, 404, "text/plain; charset=utf-8", "404 page not found\n");
 }
 
 bool IsWildcard(const std::string& address) {
@@ -272,6 +281,7 @@ std::vector<std::string> MetricsServer::Impl::CivetOptions() const {
       "enable_keep_alive",  "no",
       "max_request_size",   std::to_string(kMaxRequestBytes),
       "linger_timeout_ms",  std::to_string(kLingerMs),
+      "listen_backlog",     std::to_string(kListenBacklog),
   };
 }
 
@@ -310,7 +320,7 @@ Status MetricsServer::Impl::Start() {
   callbacks.log_message = OnLogMessage;
   if (tls.enabled) callbacks.init_ssl = OnInitSsl;
 
-  const std::map<int, int> listening_before = ListeningSockets();
+  const std::map<int, int> listening_before = detail::ListeningSockets();
   std::unique_ptr<prometheus::Exposer> exposer;
   t_starting = routes.get();
   try {
@@ -332,12 +342,8 @@ Status MetricsServer::Impl::Start() {
     return Status(ErrorCode::kBindFailed, "no port bound for " + ListeningPort());
   }
   bound_port_ = ports.front();
-  listening_fds_.clear();
-  for (const auto& [fd, port] : ListeningSockets()) {
-    auto before = listening_before.find(fd);
-    const bool new_listener = before == listening_before.end() || before->second != port;
-    if (new_listener && port == bound_port_) listening_fds_.push_back(fd);
-  }
+  listening_fds_ = detail::NewListeners(listening_before, detail::ListeningSockets(), bound_port_);
+  for (int fd : listening_fds_) detail::DeferAcceptUntilData(fd, kIdleHold);
   routes_ = std::move(routes);
   exposer_ = std::move(exposer);
   return Status::Ok();
