@@ -13,14 +13,17 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "exposition/gzip.h"
 #include "prometheus/exposer.h"
 #include "semstreams/metric/text_format.h"
+#include "server/limits.h"
 #include "server/listener.h"
 #include "server/pages.h"
 #include "server/tls.h"
@@ -44,11 +47,24 @@ constexpr int kListenBacklog = 4096;
 // How long a connection that has sent nothing waits in the kernel before
 // civetweb sees it (see DeferAcceptUntilData).
 constexpr std::chrono::seconds kIdleHold{30};
+// Expositions built at once. Each holds a snapshot and its encoded text
+// (about 2 MB at 10,000 series); building more at once than there are cores
+// only multiplies that memory without answering sooner.
+int ExpositionSlots() {
+  return static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+}
 
 // What the request callback needs. Built before civetweb starts and never
 // changed while it runs, so worker threads read it without locking.
 struct Routes {
+  Routes(int max_in_flight, std::chrono::milliseconds timeout)
+      : in_flight(max_in_flight), builds(ExpositionSlots()), scrape_timeout(timeout) {}
+
   std::shared_ptr<MetricsRegistry> registry;
+  // These two synchronise themselves.
+  detail::InFlightLimit in_flight;
+  detail::Slots builds;
+  std::chrono::milliseconds scrape_timeout;
   std::string metrics_path;
   bool tls = false;
   security::ServerTLSConfig tls_config;
@@ -81,12 +97,12 @@ std::mutex& RoutesMutex() {
   return mu;
 }
 
-std::map<const mg_context*, const Routes*>& RoutesByContext() {
-  static auto* routes = new std::map<const mg_context*, const Routes*>();
+std::map<const mg_context*, Routes*>& RoutesByContext() {
+  static auto* routes = new std::map<const mg_context*, Routes*>();
   return *routes;
 }
 
-const Routes* FindRoutes(const mg_connection* conn) {
+Routes* FindRoutes(const mg_connection* conn) {
   const mg_context* ctx = mg_get_context(conn);
   std::lock_guard<std::mutex> lock(RoutesMutex());
   auto it = RoutesByContext().find(ctx);
@@ -172,8 +188,20 @@ int Reply(mg_connection* conn, int status, const char* content_type, const std::
   return status;
 }
 
-int ReplyMetrics(mg_connection* conn, const MetricsRegistry& registry) try {
+int ReplyUnavailable(mg_connection* conn, const std::string& why) {
+  return Reply(conn, 503, "text/plain; charset=utf-8", why + "\n");
+}
+
+bool Past(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  return deadline.has_value() && std::chrono::steady_clock::now() > *deadline;
+}
+
+int ReplyMetrics(mg_connection* conn, const MetricsRegistry& registry,
+                 std::optional<std::chrono::steady_clock::time_point> deadline) try {
   std::string text = TextExposition(registry.Gather());
+  // A scraper that set the deadline has given up by now; a late body would
+  // only cost the write.
+  if (Past(deadline)) return ReplyUnavailable(conn, "scrape deadline exceeded");
   const char* accept = mg_get_header(conn, "Accept-Encoding");
   if (accept != nullptr && detail::AcceptsGzip(accept)) {
     if (auto compressed = detail::Gzip(text)) {
@@ -188,6 +216,26 @@ int ReplyMetrics(mg_connection* conn, const MetricsRegistry& registry) try {
                std::string("cannot gather metrics: ") + e.what() + "\n");
 }
 
+// promhttp's order: the in-flight limit refuses before any work; the
+// deadline then bounds the wait for a build slot and the build itself.
+int ServeMetrics(mg_connection* conn, Routes& routes) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!routes.in_flight.TryEnter()) {
+    return ReplyUnavailable(conn, "too many requests in flight");
+  }
+  const auto deadline = detail::ScrapeDeadline(
+      start, routes.scrape_timeout, mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
+  int status = 0;
+  if (!routes.builds.Acquire(deadline)) {
+    status = ReplyUnavailable(conn, "scrape deadline exceeded");
+  } else {
+    status = ReplyMetrics(conn, *routes.registry, deadline);
+    routes.builds.Release();
+  }
+  routes.in_flight.Leave();
+  return status;
+}
+
 bool ClientAllowed(const Routes& routes, const mg_request_info& info) {
   const auto& allowed = routes.tls_config.mtls.allowed_client_cns;
   if (!routes.tls || !routes.tls_config.mtls.enabled || allowed.empty()) return true;
@@ -198,7 +246,7 @@ bool ClientAllowed(const Routes& routes, const mg_request_info& info) {
 
 int OnBeginRequest(mg_connection* conn) {
   const mg_request_info* info = mg_get_request_info(conn);
-  const Routes* routes = FindRoutes(conn);
+  Routes* routes = FindRoutes(conn);
   if (info == nullptr || routes == nullptr) {
     return Reply(conn, 503, "text/plain; charset=utf-8", "server is starting or stopping\n");
   }
@@ -215,7 +263,7 @@ int OnBeginRequest(mg_connection* conn) {
   const std::string_view path = info->local_uri != nullptr ? info->local_uri : "";
   switch (Resolve(*routes, path)) {
     case Route::kMetrics:
-      return ReplyMetrics(conn, *routes->registry);
+      return ServeMetrics(conn, *routes);
     case Route::kHealth:
       return Reply(conn, 200, "application/json",
                    detail::HealthBody(std::chrono::system_clock::now()));
@@ -308,7 +356,7 @@ Status MetricsServer::Impl::Start() {
     if (!status.ok()) return status;
   }
 
-  auto routes = std::make_unique<Routes>();
+  auto routes = std::make_unique<Routes>(options_.max_requests_in_flight, options_.scrape_timeout);
   routes->registry = registry_;
   routes->metrics_path = options_.path;
   routes->tls = tls.enabled;

@@ -24,6 +24,13 @@ struct ServerOptions {
   int threads = 32;
   /// How long a client may take to send a request or read a response.
   std::chrono::milliseconds request_timeout{10000};
+  /// Most metrics-path requests served at once (promhttp's MaxRequestsInFlight);
+  /// a request over it gets 503 at once. 0 means no limit.
+  int max_requests_in_flight = 0;
+  /// Longest a scrape may take (promhttp's Timeout); a scraper's shorter
+  /// X-Prometheus-Scrape-Timeout-Seconds wins. A scrape past its deadline gets
+  /// 503 instead of a late body. 0 means only the scraper's header bounds it.
+  std::chrono::milliseconds scrape_timeout{0};
   /// TLS and mTLS settings; plain HTTP when security.tls.server.enabled is false.
   security::Config security;
 };
