@@ -221,6 +221,8 @@ TEST(ServerTest, StartTwiceIsAlreadyRunning) {
   const int port = server.Port();
   const Status again = server.Start();
   EXPECT_EQ(again.code(), ErrorCode::kAlreadyRunning);
+  EXPECT_THAT(again.message(), HasSubstr("127.0.0.1:" + std::to_string(port)));
+  EXPECT_THAT(again.message(), Not(HasSubstr(":0")));
   EXPECT_EQ(server.Port(), port);
   EXPECT_EQ(HttpGet(Url(server, "/health")).status, 200);
 }
@@ -247,10 +249,51 @@ TEST(ServerTest, PortInUseIsBindFailedNamingTheAddress) {
 }
 
 TEST(ServerTest, BadMetricsPathIsInvalidArgument) {
-  for (const char* path : {"", "metrics", "/", "/health"}) {
+  for (const char* path :
+       {"", "metrics", "/", "/health", "/metrics?x=1", "/metrics#top", "/a b", "/m\n"}) {
     MetricsServer server(Loopback(path), NewMetricsRegistry());
     EXPECT_EQ(server.Start().code(), ErrorCode::kInvalidArgument) << path;
     EXPECT_FALSE(server.Running()) << path;
+  }
+}
+
+TEST(ServerTest, MalformedBindAddressIsInvalidArgumentNotSomeOtherAddress) {
+  for (const char* address : {"999.1.1.1", "127.0.0.257", "1.2.3", "127.0.0.1:80", "::1", "[::1",
+                              "[not-ipv6]", "127.0.0.1,0.0.0.0", "bad host", "-x"}) {
+    ServerOptions options = Loopback();
+    options.bind_address = address;
+    MetricsServer server(options, NewMetricsRegistry());
+    const Status status = server.Start();
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument) << address;
+    EXPECT_THAT(status.message(), HasSubstr(address));
+    EXPECT_FALSE(server.Running()) << address;
+  }
+  for (int port : {-1, 65536}) {
+    ServerOptions options = Loopback();
+    options.port = port;
+    EXPECT_EQ(MetricsServer(options, NewMetricsRegistry()).Start().code(),
+              ErrorCode::kInvalidArgument)
+        << port;
+  }
+  ServerOptions named = Loopback();
+  named.bind_address = "localhost";
+  MetricsServer by_name(named, NewMetricsRegistry());
+  ASSERT_TRUE(by_name.Start().ok());
+  EXPECT_EQ(HttpGet(Url(by_name, "/health")).status, 200);
+}
+
+TEST(ServerTest, Ipv6LoopbackServesOrIsRefusedSayingWhy) {
+  ServerOptions options = Loopback();
+  options.bind_address = "[::1]";
+  MetricsServer server(options, NewMetricsRegistry());
+  const Status status = server.Start();
+  if (status.ok()) {
+    const std::string url = "http://[::1]:" + std::to_string(server.Port()) + "/health";
+    EXPECT_EQ(server.Address(), "http://[::1]:" + std::to_string(server.Port()) + "/metrics");
+    EXPECT_EQ(HttpGet(url).status, 200);
+  } else {
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(status.message(), HasSubstr("without IPv6"));
   }
 }
 

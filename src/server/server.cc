@@ -23,6 +23,7 @@
 #include "exposition/gzip.h"
 #include "prometheus/exposer.h"
 #include "semstreams/metric/text_format.h"
+#include "server/bind_address.h"
 #include "server/limits.h"
 #include "server/listener.h"
 #include "server/pages.h"
@@ -294,7 +295,10 @@ class MetricsServer::Impl {
   bool Running() const;
 
  private:
-  std::string ListeningPort() const;
+  // civetweb's listening_ports entry for `port`.
+  std::string ListeningPort(int port) const;
+  // "address:port" for messages.
+  std::string HostPort(int port) const;
   std::vector<std::string> CivetOptions() const;
 
   const ServerOptions options_;
@@ -309,12 +313,13 @@ class MetricsServer::Impl {
   std::vector<int> listening_fds_;  // civetweb's, see Stop()
 };
 
-std::string MetricsServer::Impl::ListeningPort() const {
-  std::string spec = options_.bind_address.empty()
-                         ? std::to_string(options_.port)
-                         : options_.bind_address + ":" + std::to_string(options_.port);
-  if (options_.security.tls.server.enabled) spec += "s";
-  return spec;
+std::string MetricsServer::Impl::HostPort(int port) const {
+  return options_.bind_address.empty() ? std::to_string(port)
+                                       : options_.bind_address + ":" + std::to_string(port);
+}
+
+std::string MetricsServer::Impl::ListeningPort(int port) const {
+  return HostPort(port) + (options_.security.tls.server.enabled ? "s" : "");
 }
 
 std::vector<std::string> MetricsServer::Impl::CivetOptions() const {
@@ -323,7 +328,7 @@ std::vector<std::string> MetricsServer::Impl::CivetOptions() const {
   // request_timeout_ms bounds how long a client that never finishes its
   // headers (or never reads the answer) holds one.
   return {
-      "listening_ports",    ListeningPort(),
+      "listening_ports",    ListeningPort(options_.port),
       "num_threads",        std::to_string(std::max(1, options_.threads)),
       "request_timeout_ms", std::to_string(timeout_ms),
       "enable_keep_alive",  "no",
@@ -337,16 +342,15 @@ Status MetricsServer::Impl::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (exposer_ != nullptr) {
     return Status(ErrorCode::kAlreadyRunning,
-                  "metrics server is already running on " + ListeningPort());
+                  "metrics server is already running on " + HostPort(bound_port_));
   }
   if (registry_ == nullptr) {
     return Status(ErrorCode::kNilRegistry, "metrics server has no registry");
   }
-  if (options_.path.empty() || options_.path.front() != '/' || options_.path == "/" ||
-      options_.path == kHealthPath) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "metrics path \"" + options_.path +
-                      "\" must start with '/' and differ from \"/\" and \"/health\"");
+  if (Status status = detail::ValidateMetricsPath(options_.path); !status.ok()) return status;
+  if (Status status = detail::ValidateBindAddress(options_.bind_address, options_.port);
+      !status.ok()) {
+    return status;
   }
   const auto& tls = options_.security.tls.server;
   if (tls.enabled) {
@@ -377,7 +381,7 @@ Status MetricsServer::Impl::Start() {
     t_starting = nullptr;
     ForgetRoutes(routes.get());
     if (!routes->tls_error.empty()) return Status(ErrorCode::kTlsConfig, routes->tls_error);
-    std::string message = "cannot listen on " + ListeningPort() + ": " + e.what();
+    std::string message = "cannot listen on " + HostPort(options_.port) + ": " + e.what();
     if (!routes->start_log.empty()) message += " (" + routes->start_log + ")";
     return Status(ErrorCode::kBindFailed, std::move(message));
   }
@@ -387,7 +391,7 @@ Status MetricsServer::Impl::Start() {
   if (ports.empty()) {
     exposer.reset();
     ForgetRoutes(routes.get());
-    return Status(ErrorCode::kBindFailed, "no port bound for " + ListeningPort());
+    return Status(ErrorCode::kBindFailed, "no port bound for " + HostPort(options_.port));
   }
   bound_port_ = ports.front();
   listening_fds_ = detail::NewListeners(listening_before, detail::ListeningSockets(), bound_port_);

@@ -12,7 +12,9 @@ namespace semstreams::metric {
 
 /// \brief How a MetricsServer listens.
 struct ServerOptions {
-  /// Address to bind, e.g. "0.0.0.0", "127.0.0.1" or "[::1]".
+  /// Address to bind: an IPv4 literal ("0.0.0.0", "127.0.0.1"), a host name, or
+  /// a bracketed IPv6 literal ("[::1]") where civetweb has IPv6 (Debian's does
+  /// not: Start() then says so). Anything else is kInvalidArgument.
   std::string bind_address = "0.0.0.0";
   /// TCP port; 0 means any free port (read it back with Port()).
   int port = 0;
@@ -55,7 +57,8 @@ class MetricsServer {
   ~MetricsServer();
 
   /// \brief Binds and starts serving; returns once serving or with the error:
-  /// kAlreadyRunning, kNilRegistry, kBindFailed (naming the address), kTlsConfig.
+  /// kAlreadyRunning, kNilRegistry, kInvalidArgument (address, port or path),
+  /// kBindFailed (naming the address), kTlsConfig.
   Status Start();
   /// \brief Stops serving and releases the port; a no-op when not running.
   Status Stop();
