@@ -23,6 +23,7 @@
 #include "exposition/gzip.h"
 #include "prometheus/exposer.h"
 #include "semstreams/metric/text_format.h"
+#include "server/basic_auth.h"
 #include "server/bind_address.h"
 #include "server/limits.h"
 #include "server/listener.h"
@@ -58,14 +59,21 @@ int ExpositionSlots() {
 // What the request callback needs. Built before civetweb starts and never
 // changed while it runs, so worker threads read it without locking.
 struct Routes {
-  Routes(int max_in_flight, std::chrono::milliseconds timeout)
-      : in_flight(max_in_flight), builds(ExpositionSlots()), scrape_timeout(timeout) {}
+  explicit Routes(const ServerOptions& options)
+      : in_flight(options.max_requests_in_flight),
+        builds(ExpositionSlots()),
+        scrape_timeout(options.scrape_timeout),
+        auth(options.basic_auth_users),
+        headers(options.response_headers.begin(), options.response_headers.end()) {}
 
   std::shared_ptr<MetricsRegistry> registry;
   // These two synchronise themselves.
   detail::InFlightLimit in_flight;
   detail::Slots builds;
   std::chrono::milliseconds scrape_timeout;
+  detail::BasicAuth auth;  // synchronises itself
+  // Added to every response, the refusals too (as exporter-toolkit does).
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string metrics_path;
   bool tls = false;
   security::ServerTLSConfig tls_config;
@@ -144,7 +152,7 @@ int OnLogMessage(const mg_connection* /*conn*/, const char* message) {
   return 1;
 }
 
-using Headers = std::vector<std::pair<const char*, std::string>>;
+using Headers = std::vector<std::pair<const char*, std::string>>;  // extra response headers
 
 // civetweb reads and throws away a request body the callback left unread
 // before it closes the connection, at whatever pace the client sends it: a
@@ -168,8 +176,8 @@ std::string HttpDate() {
 
 // Every response says "Connection: close": keep-alive is off (see
 // CivetOptions), and a client not told so would reuse a closed connection.
-int Reply(mg_connection* conn, int status, const char* content_type, const std::string& body,
-          const Headers& extra_headers = {}) {
+int Reply(mg_connection* conn, const Routes* routes, int status, const char* content_type,
+          const std::string& body, const Headers& extra_headers = {}) {
   const mg_request_info* info = mg_get_request_info(conn);
   const bool head = info != nullptr && info->request_method != nullptr &&
                     std::string_view(info->request_method) == "HEAD";
@@ -183,57 +191,62 @@ int Reply(mg_connection* conn, int status, const char* content_type, const std::
   for (const auto& [name, value] : extra_headers) {
     mg_response_header_add(conn, name, value.c_str(), static_cast<int>(value.size()));
   }
+  if (routes != nullptr) {
+    for (const auto& [name, value] : routes->headers) {
+      mg_response_header_add(conn, name.c_str(), value.c_str(), static_cast<int>(value.size()));
+    }
+  }
   mg_response_header_send(conn);
   if (!head) mg_write(conn, body.data(), body.size());
   CloseWithoutDrainingBody(conn);
   return status;
 }
 
-int ReplyUnavailable(mg_connection* conn, const std::string& why) {
-  return Reply(conn, 503, "text/plain; charset=utf-8", why + "\n");
+int ReplyUnavailable(mg_connection* conn, const Routes* routes, const std::string& why) {
+  return Reply(conn, routes, 503, "text/plain; charset=utf-8", why + "\n");
 }
 
 bool Past(std::optional<std::chrono::steady_clock::time_point> deadline) {
   return deadline.has_value() && std::chrono::steady_clock::now() > *deadline;
 }
 
-int ReplyMetrics(mg_connection* conn, const MetricsRegistry& registry,
+int ReplyMetrics(mg_connection* conn, const Routes* routes,
                  std::optional<std::chrono::steady_clock::time_point> deadline) try {
-  std::string text = TextExposition(registry.Gather());
+  std::string text = TextExposition(routes->registry->Gather());
   // A scraper that set the deadline has given up by now; a late body would
   // only cost the write.
-  if (Past(deadline)) return ReplyUnavailable(conn, "scrape deadline exceeded");
+  if (Past(deadline)) return ReplyUnavailable(conn, routes, "scrape deadline exceeded");
   const char* accept = mg_get_header(conn, "Accept-Encoding");
   if (accept != nullptr && detail::AcceptsGzip(accept)) {
     if (auto compressed = detail::Gzip(text)) {
-      return Reply(conn, 200, kTextContentType, *compressed,
+      return Reply(conn, routes, 200, kTextContentType, *compressed,
                    {{"Content-Encoding", "gzip"}, {"Vary", "Accept-Encoding"}});
     }
   }
-  return Reply(conn, 200, kTextContentType, text, {{"Vary", "Accept-Encoding"}});
+  return Reply(conn, routes, 200, kTextContentType, text, {{"Vary", "Accept-Encoding"}});
 } catch (const std::exception& e) {
   // Nothing may unwind into civetweb's C frames; out of memory costs one scrape.
-  return Reply(conn, 500, "text/plain; charset=utf-8",
+  return Reply(conn, routes, 500, "text/plain; charset=utf-8",
                std::string("cannot gather metrics: ") + e.what() + "\n");
 }
 
 // promhttp's order: the in-flight limit refuses before any work; the
 // deadline then bounds the wait for a build slot and the build itself.
-int ServeMetrics(mg_connection* conn, Routes& routes) {
+int ServeMetrics(mg_connection* conn, Routes* routes) {
   const auto start = std::chrono::steady_clock::now();
-  if (!routes.in_flight.TryEnter()) {
-    return ReplyUnavailable(conn, "too many requests in flight");
+  if (!routes->in_flight.TryEnter()) {
+    return ReplyUnavailable(conn, routes, "too many requests in flight");
   }
   const auto deadline = detail::ScrapeDeadline(
-      start, routes.scrape_timeout, mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
+      start, routes->scrape_timeout, mg_get_header(conn, "X-Prometheus-Scrape-Timeout-Seconds"));
   int status = 0;
-  if (!routes.builds.Acquire(deadline)) {
-    status = ReplyUnavailable(conn, "scrape deadline exceeded");
+  if (!routes->builds.Acquire(deadline)) {
+    status = ReplyUnavailable(conn, routes, "scrape deadline exceeded");
   } else {
-    status = ReplyMetrics(conn, *routes.registry, deadline);
-    routes.builds.Release();
+    status = ReplyMetrics(conn, routes, deadline);
+    routes->builds.Release();
   }
-  routes.in_flight.Leave();
+  routes->in_flight.Leave();
   return status;
 }
 
@@ -249,31 +262,38 @@ int OnBeginRequest(mg_connection* conn) {
   const mg_request_info* info = mg_get_request_info(conn);
   Routes* routes = FindRoutes(conn);
   if (info == nullptr || routes == nullptr) {
-    return Reply(conn, 503, "text/plain; charset=utf-8", "server is starting or stopping\n");
+    return Reply(conn, routes, 503, "text/plain; charset=utf-8",
+                 "server is starting or stopping\n");
   }
   if (!ClientAllowed(*routes, *info)) {
-    return Reply(conn, 403, "text/plain; charset=utf-8", "client certificate not allowed\n");
+    return Reply(conn, routes, 403, "text/plain; charset=utf-8",
+                 "client certificate not allowed\n");
   }
   const std::string_view method = info->request_method != nullptr ? info->request_method : "";
   if (method != "GET" && method != "HEAD") {
     // Answered before anything is read or built: a POST with a body the
     // client never finishes costs nothing but this reply.
-    return Reply(conn, 405, "text/plain; charset=utf-8", "method not allowed\n",
+    return Reply(conn, routes, 405, "text/plain; charset=utf-8", "method not allowed\n",
                  {{"Allow", "GET, HEAD"}});
+  }
+  if (!routes->auth.Allows(mg_get_header(conn, "Authorization"))) {
+    return Reply(conn, routes, 401, "text/plain; charset=utf-8", "Unauthorized\n",
+                 {{"WWW-Authenticate", "Basic"}});
   }
   const std::string_view path = info->local_uri != nullptr ? info->local_uri : "";
   switch (Resolve(*routes, path)) {
     case Route::kMetrics:
-      return ServeMetrics(conn, *routes);
+      return ServeMetrics(conn, routes);
     case Route::kHealth:
-      return Reply(conn, 200, "application/json",
+      return Reply(conn, routes, 200, "application/json",
                    detail::HealthBody(std::chrono::system_clock::now()));
     case Route::kIndex:
-      return Reply(conn, 200, "text/html; charset=utf-8", detail::IndexPage(routes->metrics_path));
+      return Reply(conn, routes, 200, "text/html; charset=utf-8",
+                   detail::IndexPage(routes->metrics_path));
     case Route::kNotFound:
       break;
   }
-  return Reply(conn, 404, "text/plain; charset=utf-8", "404 page not found\n");
+  return Reply(conn, routes, 404, "text/plain; charset=utf-8", "404 page not found\n");
 }
 
 bool IsWildcard(const std::string& address) {
@@ -360,7 +380,7 @@ Status MetricsServer::Impl::Start() {
     if (!status.ok()) return status;
   }
 
-  auto routes = std::make_unique<Routes>(options_.max_requests_in_flight, options_.scrape_timeout);
+  auto routes = std::make_unique<Routes>(options_);
   routes->registry = registry_;
   routes->metrics_path = options_.path;
   routes->tls = tls.enabled;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -35,6 +36,11 @@ struct ServerOptions {
   std::chrono::milliseconds scrape_timeout{0};
   /// TLS and mTLS settings; plain HTTP when security.tls.server.enabled is false.
   security::Config security;
+  /// HTTP basic auth users: name to bcrypt hash ("$2y$...", as htpasswd -B
+  /// writes). Empty means no authentication. Every path then needs a user.
+  std::map<std::string, std::string> basic_auth_users;
+  /// Headers added to every response (exporter-toolkit's http_server_config.headers).
+  std::map<std::string, std::string> response_headers;
 };
 
 /// \brief The HTTP side of the metrics package (Go's metric.Server): serves
