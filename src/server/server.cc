@@ -23,6 +23,7 @@
 #include "exposition/gzip.h"
 #include "prometheus/exposer.h"
 #include "semstreams/metric/text_format.h"
+#include "server/accept_backoff.h"
 #include "server/basic_auth.h"
 #include "server/bind_address.h"
 #include "server/limits.h"
@@ -415,7 +416,10 @@ Status MetricsServer::Impl::Start() {
   }
   bound_port_ = ports.front();
   listening_fds_ = detail::NewListeners(listening_before, detail::ListeningSockets(), bound_port_);
-  for (int fd : listening_fds_) detail::DeferAcceptUntilData(fd, kIdleHold);
+  for (int fd : listening_fds_) {
+    detail::DeferAcceptUntilData(fd, kIdleHold);
+    detail::WatchListener(fd);
+  }
   routes_ = std::move(routes);
   exposer_ = std::move(exposer);
   return Status::Ok();
@@ -427,7 +431,10 @@ Status MetricsServer::Impl::Stop() {
   // civetweb's accept loop only looks at its stop flag between polls of the
   // listening socket, which time out every 2 s; shutting that socket down
   // first wakes the poll, so Stop() takes milliseconds instead of seconds.
-  for (int fd : listening_fds_) shutdown(fd, SHUT_RDWR);
+  for (int fd : listening_fds_) {
+    detail::UnwatchListener(fd);
+    shutdown(fd, SHUT_RDWR);
+  }
   listening_fds_.clear();
   // Destroying the Exposer joins civetweb's threads, so no request callback
   // can still be reading routes_ once it returns.
