@@ -17,28 +17,6 @@ void InFlightLimit::Leave() {
   if (limit_ > 0) in_flight_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-Slots::Slots(int count) : free_(std::max(1, count)) {}
-
-bool Slots::Acquire(std::optional<std::chrono::steady_clock::time_point> deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
-  const auto available = [this] { return free_ > 0; };
-  if (deadline.has_value()) {
-    if (!freed_.wait_until(lock, *deadline, available)) return false;
-  } else {
-    freed_.wait(lock, available);
-  }
-  --free_;
-  return true;
-}
-
-void Slots::Release() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++free_;
-  }
-  freed_.notify_one();
-}
-
 std::optional<std::chrono::steady_clock::time_point> ScrapeDeadline(
     std::chrono::steady_clock::time_point start, std::chrono::milliseconds option,
     const char* header) {

@@ -2,8 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 
 namespace semstreams::metric::detail {
@@ -22,25 +20,6 @@ class InFlightLimit {
  private:
   const int limit_;
   std::atomic<int> in_flight_{0};
-};
-
-/// \brief A counting semaphore whose waits end at a deadline: bounds how many
-/// expositions are built at once, so memory does not grow with the number of
-/// concurrent scrapers while the CPU could not build them faster anyway.
-class Slots {
- public:
-  /// \brief `count` slots (at least one).
-  explicit Slots(int count);
-  /// \brief Takes a slot, waiting until `deadline` at most (for ever when
-  /// absent); false when none came free in time.
-  bool Acquire(std::optional<std::chrono::steady_clock::time_point> deadline);
-  /// \brief Returns a slot that Acquire gave.
-  void Release();
-
- private:
-  std::mutex mu_;
-  std::condition_variable freed_;
-  int free_;
 };
 
 /// \brief When a scrape started at `start` must be answered: the earlier of
