@@ -153,16 +153,22 @@ Status ApplyHttp(const YAML::Node& http, ServerOptions& out) {
         const std::string field = "http_server_config.headers." + name;
         const auto allowed = AllowedHeaders().find(name);
         if (allowed == AllowedHeaders().end()) {
-          return Invalid(field + ": header \"" + name + "\" can not be configured" +
-                         Where(header.first));
+          std::string message = field;
+          message += ": header \"" + name + "\" can not be configured";
+          message += Where(header.first);
+          return Invalid(message);
         }
         std::string value;
         if (Status s = ReadString(header.second, field, value); !s.ok()) return s;
         const auto& values = allowed->second;
         if (!values.empty() && std::find(values.begin(), values.end(), value) == values.end()) {
-          std::string expected;
-          for (const auto& v : values) expected += (expected.empty() ? "" : ", ") + v;
-          return Invalid(field + " \"" + value + "\" is not one of " + expected);
+          std::string message = field;
+          message += " \"" + value + "\" is not one of ";
+          for (std::size_t i = 0; i < values.size(); ++i) {
+            if (i > 0) message += ", ";
+            message += values[i];
+          }
+          return Invalid(message);
         }
         if (value.find_first_of("\r\n") != std::string::npos) {
           return Invalid(field + " holds a line break");
