@@ -106,9 +106,12 @@ TEST(ServerLimitsTest, RequestsOverMaxInFlightGet503AtOnceAndServingResumes) {
 
   stuck.reset();  // the server's write fails and the place frees
   HttpResponse served;
-  const auto resume_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  for (int i = 0; i < 200 && std::chrono::steady_clock::now() < resume_deadline; ++i) {
-    served = HttpGet(MetricsUrl(server));
+  // Generous: under TSan one build of 100,000 series takes seconds.
+  HttpRequestOptions patient;
+  patient.timeout = std::chrono::seconds(30);
+  const auto resume_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (int i = 0; i < 3000 && std::chrono::steady_clock::now() < resume_deadline; ++i) {
+    served = HttpGet(MetricsUrl(server), patient);
     if (served.status == 200) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
