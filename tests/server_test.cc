@@ -407,6 +407,35 @@ TEST(ServerTest, SlowAndBrokenClientsDoNotStopAScrape) {
   EXPECT_TRUE(huge.closed());
 }
 
+TEST(ServerTest, AnsweredRequestsCloseAtOnceWithoutWaitingForTheirBodies) {
+  ServerOptions options = Loopback();
+  options.request_timeout = std::chrono::seconds(30);  // longer than the deadline below
+  MetricsServer server(options, NewMetricsRegistry());
+  ASSERT_TRUE(server.Start().ok());
+  const std::pair<std::string, std::string> cases[] = {
+      {"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nab", " 200 "},
+      {"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nab", " 405 "},
+      {"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+       "HTTP/1.1 "},
+  };
+  for (const auto& [request, status] : cases) {
+    RawClient client(server.Port());
+    ASSERT_TRUE(client.connected());
+    client.Send(request);  // and never the rest of the body
+    const auto start = std::chrono::steady_clock::now();
+    const std::string answer = client.ReadUntilClosed(start + std::chrono::seconds(5));
+    EXPECT_TRUE(client.closed()) << request;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3)) << request;
+    EXPECT_THAT(answer, HasSubstr(status)) << request;
+  }
+  RawClient post(server.Port());
+  post.Send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const std::string refused =
+      post.ReadUntilClosed(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_THAT(refused, HasSubstr("405"));
+  EXPECT_THAT(refused, HasSubstr("Allow: GET, HEAD"));
+}
+
 TEST(ServerTest, RequestTimeoutDisconnectsClientsThatNeverFinishHeaders) {
   ServerOptions options = Loopback();
   options.request_timeout = std::chrono::milliseconds(300);
