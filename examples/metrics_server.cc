@@ -4,7 +4,7 @@
 // service-specific metrics until SIGINT/SIGTERM (or --duration) stops them.
 //
 //   metrics_server [--port N] [--bind ADDR] [--path PATH] [--duration SECONDS]
-//                  [--record-for SECONDS]
+//                  [--record-for SECONDS] [--web-config FILE] [--security-config FILE]
 //
 // Prints "serving metrics at <url>" on stdout once the port is bound; tests
 // read that line. Exits 0 after a clean stop, 1 when the server cannot start,
@@ -51,17 +51,23 @@ struct Flags {
   std::string path = "/metrics";
   std::optional<double> duration_seconds;
   std::optional<double> record_seconds;
+  std::string web_config;
+  std::string security_config;
 };
 
 void PrintUsage(std::ostream& out) {
   out << "usage: metrics_server [--port N] [--bind ADDR] [--path PATH] [--duration SECONDS]\n"
+         "                      [--record-for SECONDS] [--web-config FILE] [--security-config FILE]\n"
          "  --port N            TCP port to serve on (default 9090; 0 = any free port)\n"
          "  --bind ADDR         address to bind (default 0.0.0.0)\n"
          "  --path PATH         path of the Prometheus endpoint (default /metrics)\n"
          "  --duration SECONDS  stop by itself after SECONDS (default: run until\n"
          "                      SIGINT or SIGTERM)\n"
          "  --record-for SECONDS  stop recording after SECONDS and keep serving the\n"
-         "                      final values (default: record until stopped)\n";
+         "                      final values (default: record until stopped)\n"
+         "  --web-config FILE   exporter-toolkit web configuration (YAML, as node_exporter's\n"
+         "                      --web.config.file): TLS, basic auth users, headers\n"
+         "  --security-config FILE  the Go security.Config as JSON (TLS and mTLS)\n";
 }
 
 // Returns the flags, or nullopt after printing why the command line is wrong.
@@ -81,7 +87,7 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
       value = std::string(arg.substr(eq + 1));
     }
     if (name != "--port" && name != "--bind" && name != "--path" && name != "--duration" &&
-        name != "--record-for") {
+        name != "--record-for" && name != "--web-config" && name != "--security-config") {
       std::cerr << "metrics_server: unknown argument '" << arg << "'\n";
       PrintUsage(std::cerr);
       return std::nullopt;
@@ -112,6 +118,10 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
         }
       } else if (name == "--bind") {
         flags.bind_address = *value;
+      } else if (name == "--web-config") {
+        flags.web_config = *value;
+      } else if (name == "--security-config") {
+        flags.security_config = *value;
       } else {
         flags.path = *value;
       }
@@ -316,6 +326,21 @@ int main(int argc, char** argv) {
   options.bind_address = flags->bind_address;
   options.port = flags->port;
   options.path = flags->path;
+  // The security config first, so a web config's TLS section overrides it.
+  if (!flags->security_config.empty()) {
+    if (metric::Status s =
+            semstreams::security::LoadConfigFromFile(flags->security_config, options.security);
+        !s.ok()) {
+      std::cerr << "metrics_server: --security-config: " << s.ToString() << "\n";
+      return 2;
+    }
+  }
+  if (!flags->web_config.empty()) {
+    if (metric::Status s = metric::LoadWebConfig(flags->web_config, options); !s.ok()) {
+      std::cerr << "metrics_server: --web-config: " << s.ToString() << "\n";
+      return 2;
+    }
+  }
   metric::MetricsServer server(options, registry);
   if (metric::Status s = server.Start(); !s.ok()) {
     std::cerr << "metrics_server: cannot serve on " << flags->bind_address << ":" << flags->port

@@ -28,6 +28,7 @@
 #include "semstreams/metric/registry.h"
 #include "support/http_client.h"
 #include "support/process_stats.h"
+#include "support/raw_client.h"
 
 namespace semstreams::metric {
 namespace {
@@ -37,6 +38,7 @@ using testing::HttpGet;
 using testing::HttpRequestOptions;
 using testing::HttpResponse;
 using ::testing::Not;
+using testing::RawClient;
 using ::testing::StartsWith;
 
 ServerOptions Loopback(std::string path = "/metrics") {
@@ -77,61 +79,6 @@ std::optional<double> Sample(const std::string& text, const std::string& series)
   }
   return std::nullopt;
 }
-
-// A raw TCP client, for requests no well-behaved HTTP library would send.
-class RawClient {
- public:
-  explicit RawClient(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~RawClient() {
-    if (fd_ >= 0) close(fd_);
-  }
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
-
-  bool connected() const { return connected_; }
-
-  // Sends what the server will take; a server that stops reading is fine.
-  void Send(const std::string& data) {
-    std::size_t sent = 0;
-    while (sent < data.size()) {
-      const ssize_t n = send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      sent += static_cast<std::size_t>(n);
-    }
-  }
-
-  // Everything until the server closes or `deadline` passes; closed() tells which.
-  std::string ReadUntilClosed(std::chrono::steady_clock::time_point deadline) {
-    std::string out;
-    char buffer[4096];
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return out;
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return out;
-      const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) {
-        closed_ = true;
-        return out;
-      }
-      out.append(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  bool closed() const { return closed_; }
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-  bool connected_ = false;
-  bool closed_ = false;
-};
 
 TEST(ServerTest, ServesRegistryInPrometheusTextAtMetricsPath) {
   auto registry = NewMetricsRegistry();
@@ -274,6 +221,8 @@ TEST(ServerTest, StartTwiceIsAlreadyRunning) {
   const int port = server.Port();
   const Status again = server.Start();
   EXPECT_EQ(again.code(), ErrorCode::kAlreadyRunning);
+  EXPECT_THAT(again.message(), HasSubstr("127.0.0.1:" + std::to_string(port)));
+  EXPECT_THAT(again.message(), Not(HasSubstr(":0")));
   EXPECT_EQ(server.Port(), port);
   EXPECT_EQ(HttpGet(Url(server, "/health")).status, 200);
 }
@@ -300,10 +249,51 @@ TEST(ServerTest, PortInUseIsBindFailedNamingTheAddress) {
 }
 
 TEST(ServerTest, BadMetricsPathIsInvalidArgument) {
-  for (const char* path : {"", "metrics", "/", "/health"}) {
+  for (const char* path :
+       {"", "metrics", "/", "/health", "/metrics?x=1", "/metrics#top", "/a b", "/m\n"}) {
     MetricsServer server(Loopback(path), NewMetricsRegistry());
     EXPECT_EQ(server.Start().code(), ErrorCode::kInvalidArgument) << path;
     EXPECT_FALSE(server.Running()) << path;
+  }
+}
+
+TEST(ServerTest, MalformedBindAddressIsInvalidArgumentNotSomeOtherAddress) {
+  for (const char* address : {"999.1.1.1", "127.0.0.257", "1.2.3", "127.0.0.1:80", "::1", "[::1",
+                              "[not-ipv6]", "127.0.0.1,0.0.0.0", "bad host", "-x"}) {
+    ServerOptions options = Loopback();
+    options.bind_address = address;
+    MetricsServer server(options, NewMetricsRegistry());
+    const Status status = server.Start();
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument) << address;
+    EXPECT_THAT(status.message(), HasSubstr(address));
+    EXPECT_FALSE(server.Running()) << address;
+  }
+  for (int port : {-1, 65536}) {
+    ServerOptions options = Loopback();
+    options.port = port;
+    EXPECT_EQ(MetricsServer(options, NewMetricsRegistry()).Start().code(),
+              ErrorCode::kInvalidArgument)
+        << port;
+  }
+  ServerOptions named = Loopback();
+  named.bind_address = "localhost";
+  MetricsServer by_name(named, NewMetricsRegistry());
+  ASSERT_TRUE(by_name.Start().ok());
+  EXPECT_EQ(HttpGet(Url(by_name, "/health")).status, 200);
+}
+
+TEST(ServerTest, Ipv6LoopbackServesOrIsRefusedSayingWhy) {
+  ServerOptions options = Loopback();
+  options.bind_address = "[::1]";
+  MetricsServer server(options, NewMetricsRegistry());
+  const Status status = server.Start();
+  if (status.ok()) {
+    const std::string url = "http://[::1]:" + std::to_string(server.Port()) + "/health";
+    EXPECT_EQ(server.Address(), "http://[::1]:" + std::to_string(server.Port()) + "/metrics");
+    EXPECT_EQ(HttpGet(url).status, 200);
+  } else {
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(status.message(), HasSubstr("without IPv6"));
   }
 }
 
@@ -415,6 +405,35 @@ TEST(ServerTest, SlowAndBrokenClientsDoNotStopAScrape) {
   const std::string huge_answer = huge.ReadUntilClosed(deadline);
   EXPECT_THAT(huge_answer, Not(HasSubstr("semstreams_nats_reconnects_total")));
   EXPECT_TRUE(huge.closed());
+}
+
+TEST(ServerTest, AnsweredRequestsCloseAtOnceWithoutWaitingForTheirBodies) {
+  ServerOptions options = Loopback();
+  options.request_timeout = std::chrono::seconds(30);  // longer than the deadline below
+  MetricsServer server(options, NewMetricsRegistry());
+  ASSERT_TRUE(server.Start().ok());
+  const std::pair<std::string, std::string> cases[] = {
+      {"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nab", " 200 "},
+      {"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nab", " 405 "},
+      {"POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+       "HTTP/1.1 "},
+  };
+  for (const auto& [request, status] : cases) {
+    RawClient client(server.Port());
+    ASSERT_TRUE(client.connected());
+    client.Send(request);  // and never the rest of the body
+    const auto start = std::chrono::steady_clock::now();
+    const std::string answer = client.ReadUntilClosed(start + std::chrono::seconds(5));
+    EXPECT_TRUE(client.closed()) << request;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3)) << request;
+    EXPECT_THAT(answer, HasSubstr(status)) << request;
+  }
+  RawClient post(server.Port());
+  post.Send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const std::string refused =
+      post.ReadUntilClosed(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  EXPECT_THAT(refused, HasSubstr("405"));
+  EXPECT_THAT(refused, HasSubstr("Allow: GET, HEAD"));
 }
 
 TEST(ServerTest, RequestTimeoutDisconnectsClientsThatNeverFinishHeaders) {

@@ -15,4 +15,5 @@
 #include "semstreams/metric/server.h"             // IWYU pragma: export
 #include "semstreams/metric/status.h"             // IWYU pragma: export
 #include "semstreams/metric/vec.h"                // IWYU pragma: export
+#include "semstreams/metric/web_config.h"         // IWYU pragma: export
 #include "semstreams/security/config.h"           // IWYU pragma: export

@@ -20,6 +20,8 @@
 #                                   sets PROM_PID, PROM_PORT, PROM_URL (http://127.0.0.1:P).
 #                                   Rule files listed in HARNESS_PROM_RULE_FILES
 #                                   (space-separated paths) are added to the config.
+#                                   HARNESS_PROM_SCRAPE_CONFIGS, when set, replaces the
+#                                   whole scrape_configs list (TARGET and PATH unused).
 #   prom_query EXPR                 Instant query; prints the API's JSON response.
 #   wait_for_query EXPR SECONDS     Polls EXPR until its result is non-empty (prints the
 #                                   JSON) or SECONDS pass (prints the last JSON, fails).
@@ -189,10 +191,14 @@ start_prometheus() {
       done
     fi
     echo "scrape_configs:"
-    echo "  - job_name: semstreams"
-    echo "    metrics_path: '$metrics_path'"
-    echo "    static_configs:"
-    echo "      - targets: ['$target']"
+    if [ -n "${HARNESS_PROM_SCRAPE_CONFIGS:-}" ]; then
+      echo "$HARNESS_PROM_SCRAPE_CONFIGS"
+    else
+      echo "  - job_name: semstreams"
+      echo "    metrics_path: '$metrics_path'"
+      echo "    static_configs:"
+      echo "      - targets: ['$target']"
+    fi
   } >"$dir/prometheus.yml"
   PROM_PORT=$(free_port)
   PROM_URL="http://127.0.0.1:$PROM_PORT"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -12,7 +13,9 @@ namespace semstreams::metric {
 
 /// \brief How a MetricsServer listens.
 struct ServerOptions {
-  /// Address to bind, e.g. "0.0.0.0", "127.0.0.1" or "[::1]".
+  /// Address to bind: an IPv4 literal ("0.0.0.0", "127.0.0.1"), a host name, or
+  /// a bracketed IPv6 literal ("[::1]") where civetweb has IPv6 (Debian's does
+  /// not: Start() then says so). Anything else is kInvalidArgument.
   std::string bind_address = "0.0.0.0";
   /// TCP port; 0 means any free port (read it back with Port()).
   int port = 0;
@@ -24,8 +27,20 @@ struct ServerOptions {
   int threads = 32;
   /// How long a client may take to send a request or read a response.
   std::chrono::milliseconds request_timeout{10000};
+  /// Most metrics-path requests served at once (promhttp's MaxRequestsInFlight);
+  /// a request over it gets 503 at once. 0 means no limit.
+  int max_requests_in_flight = 0;
+  /// Longest a scrape may take (promhttp's Timeout); a scraper's shorter
+  /// X-Prometheus-Scrape-Timeout-Seconds wins. A scrape past its deadline gets
+  /// 503 instead of a late body. 0 means only the scraper's header bounds it.
+  std::chrono::milliseconds scrape_timeout{0};
   /// TLS and mTLS settings; plain HTTP when security.tls.server.enabled is false.
   security::Config security;
+  /// HTTP basic auth users: name to bcrypt hash ("$2y$...", as htpasswd -B
+  /// writes). Empty means no authentication. Every path then needs a user.
+  std::map<std::string, std::string> basic_auth_users;
+  /// Headers added to every response (exporter-toolkit's http_server_config.headers).
+  std::map<std::string, std::string> response_headers;
 };
 
 /// \brief The HTTP side of the metrics package (Go's metric.Server): serves
@@ -48,7 +63,8 @@ class MetricsServer {
   ~MetricsServer();
 
   /// \brief Binds and starts serving; returns once serving or with the error:
-  /// kAlreadyRunning, kNilRegistry, kBindFailed (naming the address), kTlsConfig.
+  /// kAlreadyRunning, kNilRegistry, kInvalidArgument (address, port or path),
+  /// kBindFailed (naming the address), kTlsConfig.
   Status Start();
   /// \brief Stops serving and releases the port; a no-op when not running.
   Status Stop();
