@@ -19,12 +19,10 @@ class SingleCollector final : public Collector {
 
   const Desc& desc() const override { return *desc_; }
 
-  prometheus::MetricFamily Collect() const override {
-    prometheus::MetricFamily family = EmptyFamily(*desc_);
-    family.metric.resize(1);
-    SetSeriesLabels(*desc_, LabelKey(), family.metric[0]);
-    cell.Fill(family.metric[0]);
-    return family;
+  void Collect(FamilySnapshot& out) const override {
+    out.family = EmptyFamily(*desc_);
+    out.family.metric.resize(1);
+    CollectSeries(*desc_, LabelKey(), cell, out, 0);
   }
 
  private:

@@ -125,7 +125,7 @@ class VecCore final : public Collector {
     max_series_.store(max_series, std::memory_order_relaxed);
   }
 
-  prometheus::MetricFamily Collect() const override {
+  void Collect(FamilySnapshot& out) const override {
     std::vector<std::shared_ptr<Node<Cell>>> nodes;
     {
       // Copy the pointers and let go: recorders that miss their cache wait on
@@ -133,13 +133,11 @@ class VecCore final : public Collector {
       std::lock_guard<std::mutex> lock(mu_);
       nodes.assign(children_.begin(), children_.end());
     }
-    prometheus::MetricFamily family = EmptyFamily(*desc_);
-    family.metric.resize(nodes.size());
+    out.family = EmptyFamily(*desc_);
+    out.family.metric.resize(nodes.size());
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      SetSeriesLabels(*desc_, nodes[i]->key, family.metric[i]);
-      nodes[i]->cell.Fill(family.metric[i]);
+      CollectSeries(*desc_, nodes[i]->key, nodes[i]->cell, out, i);
     }
-    return family;
   }
 
  private:
