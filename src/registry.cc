@@ -175,7 +175,7 @@ std::vector<detail::FamilySnapshot> MetricsRegistry::Snapshot() const {
     collector->Collect(family);
     if (!family.family.metric.empty()) families.push_back(std::move(family));
   }
-  for (auto& family : process_.Collect()) families.push_back({std::move(family), {}});
+  for (auto& family : process_.Collect()) families.emplace_back(std::move(family));
 
   const auto by_name = [](const detail::FamilySnapshot& a, const detail::FamilySnapshot& b) {
     return a.family.name < b.family.name;
@@ -185,7 +185,7 @@ std::vector<detail::FamilySnapshot> MetricsRegistry::Snapshot() const {
   // A raw family whose name we export already would make the whole exposition
   // unparsable, so it is dropped and the clash logged.
   for (auto& family : raw_registry_->Collect()) {
-    detail::FamilySnapshot raw{std::move(family), {}};
+    detail::FamilySnapshot raw(std::move(family));
     if (std::binary_search(families.begin(), families.begin() + ours, raw, by_name)) {
       std::fprintf(stderr,
                    "semstreams-metric: dropping raw prometheus family %s: the name is "

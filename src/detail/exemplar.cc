@@ -1,6 +1,5 @@
 #include "detail/exemplar.h"
 
-#include <chrono>
 #include <cstring>
 #include <new>
 
@@ -95,11 +94,6 @@ void Decode(const unsigned char* in, std::size_t size, ExemplarSample& out) {
                             std::string(reinterpret_cast<const char*>(in + i), value_size));
     i += value_size;
   }
-}
-
-double WallClockSeconds() {
-  using std::chrono::duration;
-  return duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "detail/cells.h"
+#include "detail/desc.h"
 #include "detail/snapshot.h"
 #include "detail/thread_cache.h"
 #include "prometheus/client_metric.h"
@@ -52,12 +53,20 @@ inline void CollectExtras(const HistogramCell& cell, FamilySnapshot& out, std::s
   if (any) out.ExtrasAt(i).bucket_exemplars = std::move(exemplars);
 }
 
-/// Series `i` of `out`: labels, values and extras, read from `cell`.
+/// Makes room for `series` series in `out`.
+inline void StartFamily(const Desc& desc, std::size_t series, FamilySnapshot& out) {
+  out.family = EmptyFamily(desc);
+  out.family.metric.resize(series);
+  out.created.resize(series);
+}
+
+/// Series `i` of `out`: labels, values, creation time and extras, read from `cell`.
 template <class Cell>
-void CollectSeries(const Desc& desc, const LabelKey& key, const Cell& cell, FamilySnapshot& out,
-                   std::size_t i) {
+void CollectSeries(const Desc& desc, const LabelKey& key, const Cell& cell, double created,
+                   FamilySnapshot& out, std::size_t i) {
   SetSeriesLabels(desc, key, out.family.metric[i]);
   cell.Fill(out.family.metric[i]);
+  out.created[i] = created;
   CollectExtras(cell, out, i);
 }
 

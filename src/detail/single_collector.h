@@ -20,9 +20,8 @@ class SingleCollector final : public Collector {
   const Desc& desc() const override { return *desc_; }
 
   void Collect(FamilySnapshot& out) const override {
-    out.family = EmptyFamily(*desc_);
-    out.family.metric.resize(1);
-    CollectSeries(*desc_, LabelKey(), cell, out, 0);
+    StartFamily(*desc_, 1, out);
+    CollectSeries(*desc_, LabelKey(), cell, created_, out, 0);
   }
 
  private:
@@ -35,6 +34,7 @@ class SingleCollector final : public Collector {
   }
 
   const std::shared_ptr<const Desc> desc_;
+  const double created_ = WallClockSeconds();
 
  public:
   Cell cell;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -32,9 +33,16 @@ struct SeriesExtras {
 /// One family of a registry snapshot: what Gather() returns for it, plus the
 /// extras of its series.
 struct FamilySnapshot {
+  FamilySnapshot() = default;
+  /// A family without extras (the process collector's, raw prometheus-cpp ones).
+  explicit FamilySnapshot(prometheus::MetricFamily f) : family(std::move(f)) {}
+
   prometheus::MetricFamily family;
   /// Empty when no series has extras; else one entry per family.metric.
   std::vector<SeriesExtras> extras;
+  /// When each series was created, in seconds since the Unix epoch (the
+  /// OpenMetrics _created sample); empty when unknown (raw families).
+  std::vector<double> created;
 
   /// The extras of series `i`, making room for them on first use so that
   /// families without exemplars cost nothing.
@@ -51,5 +59,11 @@ struct FamilySnapshot {
 /// Everything a registry exports, families sorted by name: the one source of
 /// Gather() (which drops the extras) and of every exposition writer.
 using RegistrySnapshot = std::vector<FamilySnapshot>;
+
+/// Wall-clock time in seconds since the Unix epoch.
+inline double WallClockSeconds() {
+  using std::chrono::duration;
+  return duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 }  // namespace semstreams::metric::detail

@@ -30,6 +30,7 @@ struct alignas(64) Node : NodeBase {
   explicit Node(LabelKey label_key, Args&&... args)
       : NodeBase{std::move(label_key)}, cell(std::forward<Args>(args)...) {}
   Cell cell;
+  const double created = WallClockSeconds();  // fits in the cache line padding
 };
 
 /// A label-value list being looked up, compared without copying it.
@@ -133,10 +134,9 @@ class VecCore final : public Collector {
       std::lock_guard<std::mutex> lock(mu_);
       nodes.assign(children_.begin(), children_.end());
     }
-    out.family = EmptyFamily(*desc_);
-    out.family.metric.resize(nodes.size());
+    StartFamily(*desc_, nodes.size(), out);
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      CollectSeries(*desc_, nodes[i]->key, nodes[i]->cell, out, i);
+      CollectSeries(*desc_, nodes[i]->key, nodes[i]->cell, nodes[i]->created, out, i);
     }
   }
 
