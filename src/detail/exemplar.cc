@@ -4,6 +4,7 @@
 #include <new>
 
 #include "detail/cells.h"
+#include "detail/utf8.h"
 #include "semstreams/metric/counter.h"
 
 namespace semstreams::metric::detail {
@@ -12,36 +13,12 @@ namespace {
 bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
 
-// Characters in `text` if it is valid UTF-8 (RFC 3629: no overlong forms,
-// surrogates or code points past U+10FFFF), else SIZE_MAX.
+// Characters in `text` if it is valid UTF-8, else SIZE_MAX.
 std::size_t Utf8Chars(std::string_view text) {
   std::size_t chars = 0;
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   for (std::size_t i = 0; i < text.size(); ++chars) {
-    const unsigned char lead = byte(i);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length;
-    unsigned char low = 0x80, high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) low = 0xA0;
-      if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) low = 0x90;
-      if (lead == 0xF4) high = 0x8F;
-    } else {
-      return SIZE_MAX;
-    }
-    if (i + length > text.size() || byte(i + 1) < low || byte(i + 1) > high) return SIZE_MAX;
-    for (std::size_t k = 2; k < length; ++k) {
-      if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return SIZE_MAX;
-    }
+    const std::size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return SIZE_MAX;
     i += length;
   }
   return chars;

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "detail/utf8.h"
+
 namespace semstreams::metric::detail {
 
 void AppendDouble(double v, std::string& out) {
@@ -23,32 +25,6 @@ void AppendUint(std::uint64_t v, std::string& out) {
   out.append(buffer, result.ptr);
 }
 
-std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  std::size_t length;
-  unsigned char low = 0x80, high = 0xBF;  // allowed range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) low = 0xA0;
-    if (lead == 0xED) high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) low = 0x90;
-    if (lead == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return length;
-}
-
 void AppendEscaped(std::string_view text, bool quote, std::string& out) {
   std::size_t clean_from = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -60,7 +36,7 @@ void AppendEscaped(std::string_view text, bool quote, std::string& out) {
         i += length - 1;
         continue;
       }
-      replacement = "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      replacement = kReplacementCharacter.data();
     } else if (c == '\\') {
       replacement = "\\\\";
     } else if (c == '\n') {
