@@ -281,8 +281,9 @@ void AppendOpenMetrics(const RegistrySnapshot& snapshot, const OpenMetricsOption
   for (const auto& family : snapshot) {
     const std::string_view name = FamilyName(family.family);
     bool clash = false;
-    ForEachClaimedName(name, family.family.type,
-                       [&](std::string claim) { clash = clash || claimed.count(claim) != 0; });
+    ForEachClaimedName(name, family.family.type, [&](const std::string& claim) {
+      clash = clash || claimed.count(claim) != 0;
+    });
     if (clash) continue;
     ForEachClaimedName(name, family.family.type,
                        [&](std::string claim) { claimed.insert(std::move(claim)); });
