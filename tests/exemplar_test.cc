@@ -100,7 +100,8 @@ TEST(ExemplarTest, CounterKeepsTheNewestExemplarWithValueAndTimestamp) {
   ASSERT_EQ(lines.size(), 1u);
   const std::string exemplar = ExemplarOf(lines[0]);
   EXPECT_EQ(exemplar.rfind("{trace_id=\"second\",span_id=\"s1\"} 2.5 ", 0), 0u) << lines[0];
-  EXPECT_GE(TimestampOf(exemplar), before - 0.001);
+  // The timestamp comes from the kernel's last clock tick (1 to 10 ms behind).
+  EXPECT_GE(TimestampOf(exemplar), before - 0.05);
   EXPECT_LE(TimestampOf(exemplar), after + 0.001);
 }
 
