@@ -1,5 +1,6 @@
 #include "detail/exemplar.h"
 
+#include <array>
 #include <cstring>
 #include <ctime>
 #include <new>
@@ -11,8 +12,18 @@
 namespace semstreams::metric::detail {
 namespace {
 
-bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
+// Label-name characters by byte: 1 may start a name, 2 may follow.
+constexpr std::array<unsigned char, 256> kNameChars = [] {
+  std::array<unsigned char, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    table[static_cast<std::size_t>(c)] = letter ? 3 : (c >= '0' && c <= '9') ? 2 : 0;
+  }
+  return table;
+}();
+
+bool IsNameStart(char c) { return (kNameChars[static_cast<unsigned char>(c)] & 1) != 0; }
+bool IsNameChar(char c) { return (kNameChars[static_cast<unsigned char>(c)] & 2) != 0; }
 
 // Characters in `text` if it is valid UTF-8, else SIZE_MAX. Trace ids are
 // ASCII: eight bytes at a time while no byte has its top bit set.
@@ -128,13 +139,10 @@ void ExemplarStore::Record(std::size_t index, std::size_t count, double value,
     }
   }
   ExemplarSlot& slot = slots[index];
-  std::uint64_t seq = slot.seq.load(std::memory_order_relaxed);
-  // A writer already in the slot stores an exemplar as new as ours: let it win
-  // rather than wait for it.
-  if ((seq & 1) != 0 ||
-      !slot.seq.compare_exchange_strong(seq, seq + 1, std::memory_order_relaxed)) {
-    return;
-  }
+  // Setting the low bit claims the slot; if it was set, a writer already in
+  // the slot stores an exemplar as new as ours: let it win rather than wait.
+  const std::uint64_t seq = slot.seq.fetch_or(1, std::memory_order_relaxed);
+  if ((seq & 1) != 0) return;
   // Release stores (plain moves on x86) instead of a fence, which TSan cannot
   // model: a reader that sees any of them also sees the odd sequence above.
   slot.value.store(ToBits(value), std::memory_order_release);
