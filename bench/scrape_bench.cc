@@ -1,5 +1,7 @@
 // Scraping 10,000 three-label series: our Gather() + TextExposition against
-// prometheus-cpp's Registry::Collect() + TextSerializer over the same series.
+// prometheus-cpp's Registry::Collect() + TextSerializer over the same series,
+// and our OpenMetrics exposition of them (client_golang's comes from
+// bench/go/openmetrics_bench in the same run).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
+#include "semstreams/metric/openmetrics_format.h"
 #include "semstreams/metric/registry.h"
 #include "semstreams/metric/text_format.h"
 #include "series_shapes.h"
@@ -70,6 +73,24 @@ void BM_Ours_Scrape10k(benchmark::State& state) {
   state.counters["series"] = kSeries;
 }
 BENCHMARK(BM_Ours_Scrape10k)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_Ours_OpenMetrics10k(benchmark::State& state) {
+  auto registry = NewMetricsRegistry();
+  const CounterVec& vec = registry->CoreMetrics().MessagesProcessed;
+  ForEachSeries(
+      [&](const std::string& service, const std::string& type, const std::string& status) {
+        vec.WithLabelValues(service, type, status).Add(7);
+      });
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::string text = OpenMetricsExposition(*registry);
+    bytes = text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+  state.counters["series"] = kSeries;
+}
+BENCHMARK(BM_Ours_OpenMetrics10k)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace semstreams::metric::bench

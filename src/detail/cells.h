@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "detail/exemplar.h"
 #include "prometheus/client_metric.h"
 
 namespace semstreams::metric::detail {
@@ -72,6 +73,8 @@ class CounterCell {
   }
   void Fill(prometheus::ClientMetric& out) const { out.counter.value = Value(); }
 
+  ExemplarStore exemplars;  // one position
+
  private:
   static constexpr double kMaxExactWhole = 9007199254740992.0;  // 2^53
   static constexpr double kTwoTo64 = 18446744073709551616.0;
@@ -104,7 +107,10 @@ class HistogramCell {
     for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
   }
 
-  void Observe(double v) {
+  void Observe(double v) { ObserveInBucket(BucketIndex(v), v); }
+
+  /// The bucket `v` falls in: the first whose bound is >= v, else +Inf.
+  std::size_t BucketIndex(double v) const {
     const std::vector<double>& bounds = *bounds_;
     // Linear search beats binary search for the short lists people use (Go
     // switches at 35 bounds for the same reason).
@@ -119,9 +125,16 @@ class HistogramCell {
       i = static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) -
                                    bounds.begin());
     }
+    return i;
+  }
+
+  void ObserveInBucket(std::size_t i, double v) {
     counts_[i].fetch_add(1, std::memory_order_relaxed);
     sum_.Add(v);
   }
+
+  /// Buckets including +Inf.
+  std::size_t BucketCount() const { return bounds_->size() + 1; }
 
   std::uint64_t SampleCount() const {
     std::uint64_t total = 0;
@@ -146,6 +159,8 @@ class HistogramCell {
     histogram.sample_count = cumulative;
     histogram.sample_sum = SampleSum();
   }
+
+  ExemplarStore exemplars;  // one position per bucket
 
  private:
   std::shared_ptr<const std::vector<double>> bounds_;

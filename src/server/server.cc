@@ -24,9 +24,8 @@
 #include <utility>
 #include <vector>
 
-#include "exposition/gzip.h"
+#include "exposition/exposition.h"
 #include "prometheus/exposer.h"
-#include "semstreams/metric/text_format.h"
 #include "server/accept_backoff.h"
 #include "server/basic_auth.h"
 #include "server/bind_address.h"
@@ -82,6 +81,7 @@ struct Routes {
   // Added to every response, the refusals too (as exporter-toolkit does).
   std::vector<std::pair<std::string, std::string>> headers;
   std::string metrics_path;
+  detail::ExpositionOptions exposition;
   bool tls = false;
   security::ServerTLSConfig tls_config;
   // Only written on the thread that constructs the Exposer, during mg_start.
@@ -219,6 +219,7 @@ bool Past(std::optional<std::chrono::steady_clock::time_point> deadline) {
 
 // What a scrape answers with: the body and the headers that describe it.
 struct MetricsBody {
+  const char* content_type;
   std::string bytes;
   Headers headers;
 };
@@ -226,23 +227,25 @@ struct MetricsBody {
 // What the body depends on, copied out of the request: the build runs on a
 // builder thread, which must not touch the connection.
 struct MetricsRequest {
+  std::string accept;
   std::string accept_encoding;
 };
 
 MetricsRequest ReadMetricsRequest(mg_connection* conn) {
+  const char* accept = mg_get_header(conn, "Accept");
   const char* accept_encoding = mg_get_header(conn, "Accept-Encoding");
-  return {accept_encoding != nullptr ? accept_encoding : ""};
+  return {accept != nullptr ? accept : "", accept_encoding != nullptr ? accept_encoding : ""};
 }
 
-// The one place that chooses and builds the /metrics body.
-MetricsBody BuildMetricsBody(const MetricsRequest& request, const MetricsRegistry& registry) {
-  std::string text = TextExposition(registry.Gather());
-  if (detail::AcceptsGzip(request.accept_encoding)) {
-    if (auto compressed = detail::Gzip(text)) {
-      return {std::move(*compressed), {{"Content-Encoding", "gzip"}, {"Vary", "Accept-Encoding"}}};
-    }
-  }
-  return {std::move(text), {{"Vary", "Accept-Encoding"}}};
+// The one place that chooses and builds the /metrics body: the format the
+// scraper negotiates (see detail::Expose), gzipped when it accepts that.
+MetricsBody BuildMetricsBody(const MetricsRequest& request, const MetricsRegistry& registry,
+                             const detail::ExpositionOptions& options) {
+  detail::Exposition exposition =
+      detail::Expose(registry, request.accept, request.accept_encoding, options);
+  Headers headers{{"Vary", "Accept, Accept-Encoding"}};
+  if (exposition.gzipped) headers.emplace_back("Content-Encoding", "gzip");
+  return {exposition.content_type, std::move(exposition.body), std::move(headers)};
 }
 
 // glibc keeps what a thread's arena freed: after a burst of scrapes the
@@ -265,9 +268,9 @@ int ReplyMetrics(mg_connection* conn, Routes* routes,
   auto outcome = std::make_shared<Outcome>();
   auto registry = routes->registry;
   const bool finished = routes->builds.Run(
-      [outcome, registry, request = ReadMetricsRequest(conn)] {
+      [outcome, registry, options = routes->exposition, request = ReadMetricsRequest(conn)] {
         try {
-          outcome->body = BuildMetricsBody(request, *registry);
+          outcome->body = BuildMetricsBody(request, *registry, options);
         } catch (const std::exception& e) {
           // Nothing may unwind into civetweb's C frames; out of memory costs one scrape.
           outcome->error = e.what();
@@ -282,7 +285,8 @@ int ReplyMetrics(mg_connection* conn, Routes* routes,
     return Reply(conn, routes, 500, "text/plain; charset=utf-8",
                  "cannot gather metrics: " + outcome->error + "\n");
   }
-  return Reply(conn, routes, 200, kTextContentType, outcome->body->bytes, outcome->body->headers);
+  return Reply(conn, routes, 200, outcome->body->content_type, outcome->body->bytes,
+               outcome->body->headers);
 }
 
 // promhttp's order: the in-flight limit refuses before any work; the
@@ -436,6 +440,8 @@ Status MetricsServer::Impl::Start() {
   auto routes = std::make_unique<Routes>(options_);
   routes->registry = registry_;
   routes->metrics_path = options_.path;
+  routes->exposition.negotiation.openmetrics = options_.enable_openmetrics;
+  routes->exposition.openmetrics.created = options_.openmetrics_created;
   routes->tls = tls.enabled;
   routes->tls_config = tls;
 

@@ -41,6 +41,11 @@ struct ServerOptions {
   std::map<std::string, std::string> basic_auth_users;
   /// Headers added to every response (exporter-toolkit's http_server_config.headers).
   std::map<std::string, std::string> response_headers;
+  /// Answer scrapers that ask for OpenMetrics (Prometheus does) in
+  /// OpenMetrics 1.0, exemplars included; when false, always the text format.
+  bool enable_openmetrics = true;
+  /// Write OpenMetrics `_created` samples for counters and histograms.
+  bool openmetrics_created = false;
 };
 
 /// \brief The HTTP side of the metrics package (Go's metric.Server): serves
