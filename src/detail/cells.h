@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "detail/native_histogram.h"
 #include "prometheus/client_metric.h"
 
 namespace semstreams::metric::detail {
@@ -99,12 +100,32 @@ class GaugeCell {
 /// always sees count == the +Inf bucket.
 class HistogramCell {
  public:
-  explicit HistogramCell(std::shared_ptr<const std::vector<double>> bounds)
-      : bounds_(std::move(bounds)), counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]) {
+  explicit HistogramCell(std::shared_ptr<const std::vector<double>> bounds,
+                         std::shared_ptr<const NativeHistogramConfig> native = nullptr)
+      : bounds_(std::move(bounds)),
+        counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]),
+        native_(native ? std::make_unique<NativeHistogram>(std::move(native)) : nullptr) {
     for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
   }
 
   void Observe(double v) {
+    ObserveClassic(v);
+    if (native_) native_->Observe(v, &HistogramCell::Restart, this);
+  }
+
+  /// The native buckets, or null when the histogram has none.
+  const NativeHistogram* native() const { return native_.get(); }
+
+ private:
+  // The native bucket limit reset the histogram: start again from v.
+  static void Restart(void* self, double v) {
+    auto& cell = *static_cast<HistogramCell*>(self);
+    for (std::size_t i = 0; i <= cell.bounds_->size(); ++i) cell.counts_[i].store(0);
+    cell.sum_.Store(0);
+    cell.ObserveClassic(v);
+  }
+
+  void ObserveClassic(double v) {
     const std::vector<double>& bounds = *bounds_;
     // Linear search beats binary search for the short lists people use (Go
     // switches at 35 bounds for the same reason).
@@ -123,6 +144,7 @@ class HistogramCell {
     sum_.Add(v);
   }
 
+ public:
   std::uint64_t SampleCount() const {
     std::uint64_t total = 0;
     for (std::size_t i = 0; i <= bounds_->size(); ++i) {
@@ -151,6 +173,7 @@ class HistogramCell {
   std::shared_ptr<const std::vector<double>> bounds_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
   AtomicDouble sum_;
+  std::unique_ptr<NativeHistogram> native_;  // null without native buckets
 };
 
 }  // namespace semstreams::metric::detail

@@ -11,6 +11,8 @@ namespace semstreams::metric::detail {
 
 enum class Kind { kCounter, kGauge, kHistogram };
 
+struct NativeHistogramConfig;
+
 /// \brief What a metric is: its full name, help, type, labels and buckets,
 /// plus why the definition is invalid (empty when it is valid). Immutable.
 struct Desc {
@@ -20,6 +22,8 @@ struct Desc {
   prometheus::Labels const_labels;
   std::vector<std::string> label_names;
   std::shared_ptr<const std::vector<double>> buckets;  // histograms only
+  // Histograms with native buckets only.
+  std::shared_ptr<const NativeHistogramConfig> native;
   std::string error;
 };
 
