@@ -1,6 +1,7 @@
 #include "semstreams/metric/core_metrics.h"
 
 #include "detail/handle_access.h"
+#include "detail/record_exemplar.h"
 #include "detail/vec_core.h"
 
 namespace semstreams::metric {
@@ -9,6 +10,8 @@ namespace {
 using detail::HandleAccess;
 
 constexpr const char* kNamespace = "semstreams";
+// The exemplar label OpenTelemetry and Grafana look for.
+constexpr std::string_view kTraceIdLabel = "trace_id";
 
 // Options for a core family: every one lives in the semstreams namespace.
 template <class Opts>
@@ -92,9 +95,30 @@ void CoreMetrics::RecordProcessingDuration(std::string_view service, std::string
   CellOf(ProcessingDuration, service, operation).Observe(duration.count());
 }
 
+void CoreMetrics::RecordProcessingDuration(std::string_view service, std::string_view operation,
+                                           std::chrono::duration<double> duration,
+                                           std::string_view trace_id) const noexcept {
+  auto& cell = CellOf(ProcessingDuration, service, operation);
+  if (trace_id.empty()) {
+    cell.Observe(duration.count());
+  } else {
+    detail::ObserveWithExemplar(cell, duration.count(), {{kTraceIdLabel, trace_id}});
+  }
+}
+
 void CoreMetrics::RecordError(std::string_view service,
                               std::string_view error_type) const noexcept {
   CellOf(ErrorsTotal, service, error_type).Inc();
+}
+
+void CoreMetrics::RecordError(std::string_view service, std::string_view error_type,
+                              std::string_view trace_id) const noexcept {
+  auto& cell = CellOf(ErrorsTotal, service, error_type);
+  if (trace_id.empty()) {
+    cell.Inc();
+  } else {
+    detail::AddWithExemplar(cell, 1, {{kTraceIdLabel, trace_id}});
+  }
 }
 
 void CoreMetrics::RecordHealthStatus(std::string_view service, bool healthy) const noexcept {

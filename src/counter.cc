@@ -2,6 +2,7 @@
 
 #include "detail/cells.h"
 #include "detail/make_single.h"
+#include "detail/record_exemplar.h"
 #include "detail/thread_cache.h"
 
 namespace semstreams::metric {
@@ -10,6 +11,12 @@ Counter::~Counter() { detail::RecycleChild(cell_, node_); }
 
 void Counter::Inc() const noexcept { cell_->Inc(); }
 void Counter::Add(double v) const noexcept { cell_->Add(v); }
+void Counter::IncWithExemplar(ExemplarLabels labels) const noexcept {
+  detail::AddWithExemplar(*cell_, 1, labels);
+}
+void Counter::AddWithExemplar(double v, ExemplarLabels labels) const noexcept {
+  detail::AddWithExemplar(*cell_, v, labels);
+}
 double Counter::Value() const noexcept { return cell_->Value(); }
 
 Counter NewCounter(CounterOpts opts) {

@@ -5,7 +5,10 @@
 #include <set>
 
 #include "detail/cardinality.h"
+#include "detail/exemplar.h"
 #include "detail/handle_access.h"
+#include "detail/snapshot.h"
+#include "detail/snapshot_access.h"
 #include "detail/vec_core.h"
 
 namespace semstreams::metric {
@@ -51,6 +54,7 @@ MetricsRegistry::MetricsRegistry() : raw_registry_(std::make_shared<prometheus::
       HandleAccess::CollectorOf(core_.NATSCircuitBreaker),
       HandleAccess::CollectorOf(core_.NATSMessages),
       HandleAccess::CollectorOf(detail::CardinalityRejected()),
+      HandleAccess::CollectorOf(detail::ExemplarsDropped()),
   };
   for (const auto& collector : fixed_) {
     for (auto& name : ExportedNames(collector->desc())) key_of_name_[name] = "core metrics";
@@ -158,38 +162,50 @@ std::shared_ptr<prometheus::Registry> MetricsRegistry::PrometheusRegistry() cons
   return raw_registry_;
 }
 
-std::vector<prometheus::MetricFamily> MetricsRegistry::Gather() const {
+std::vector<detail::FamilySnapshot> MetricsRegistry::Snapshot() const {
   std::vector<std::shared_ptr<const detail::Collector>> collectors = fixed_;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [key, collector] : by_key_) collectors.push_back(collector);
   }
-  std::vector<prometheus::MetricFamily> families;
+  detail::RegistrySnapshot families;
   families.reserve(collectors.size() + ProcessCollector::Names().size());
   for (const auto& collector : collectors) {
-    prometheus::MetricFamily family = collector->Collect();
-    if (!family.metric.empty()) families.push_back(std::move(family));
+    detail::FamilySnapshot family;
+    collector->Collect(family);
+    if (!family.family.metric.empty()) families.push_back(std::move(family));
   }
-  for (auto& family : process_.Collect()) families.push_back(std::move(family));
+  for (auto& family : process_.Collect()) families.emplace_back(std::move(family));
 
-  const auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
+  const auto by_name = [](const detail::FamilySnapshot& a, const detail::FamilySnapshot& b) {
+    return a.family.name < b.family.name;
+  };
   std::sort(families.begin(), families.end(), by_name);
   const auto ours = static_cast<std::ptrdiff_t>(families.size());
   // A raw family whose name we export already would make the whole exposition
   // unparsable, so it is dropped and the clash logged.
   for (auto& family : raw_registry_->Collect()) {
-    if (std::binary_search(families.begin(), families.begin() + ours, family, by_name)) {
+    detail::FamilySnapshot raw(std::move(family));
+    if (std::binary_search(families.begin(), families.begin() + ours, raw, by_name)) {
       std::fprintf(stderr,
                    "semstreams-metric: dropping raw prometheus family %s: the name is "
                    "already exported\n",
-                   family.name.c_str());
+                   raw.family.name.c_str());
       continue;
     }
-    if (!family.metric.empty()) families.push_back(std::move(family));
+    if (!raw.family.metric.empty()) families.push_back(std::move(raw));
   }
   // Only the raw families need sorting; then one merge, not a second full sort.
   std::sort(families.begin() + ours, families.end(), by_name);
   std::inplace_merge(families.begin(), families.begin() + ours, families.end(), by_name);
+  return families;
+}
+
+std::vector<prometheus::MetricFamily> MetricsRegistry::Gather() const {
+  detail::RegistrySnapshot snapshot = Snapshot();
+  std::vector<prometheus::MetricFamily> families;
+  families.reserve(snapshot.size());
+  for (auto& family : snapshot) families.push_back(std::move(family.family));
   return families;
 }
 

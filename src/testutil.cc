@@ -97,7 +97,9 @@ Status CompareOne(const Handle& handle, std::string_view expected) {
     return Status(ErrorCode::kInvalidArgument,
                   "a vector's child has no family of its own; compare the vector");
   }
-  return Compare({collector->Collect()}, expected, {});
+  detail::FamilySnapshot snapshot;
+  collector->Collect(snapshot);
+  return Compare({std::move(snapshot.family)}, expected, {});
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "detail/exemplar.h"
 #include "detail/native_histogram.h"
 #include "prometheus/client_metric.h"
 
@@ -73,6 +74,8 @@ class CounterCell {
   }
   void Fill(prometheus::ClientMetric& out) const { out.counter.value = Value(); }
 
+  ExemplarStore exemplars;  // one position
+
  private:
   static constexpr double kMaxExactWhole = 9007199254740992.0;  // 2^53
   static constexpr double kTwoTo64 = 18446744073709551616.0;
@@ -108,24 +111,10 @@ class HistogramCell {
     for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
   }
 
-  void Observe(double v) {
-    ObserveClassic(v);
-    if (native_) native_->Observe(v, &HistogramCell::Restart, this);
-  }
+  void Observe(double v) { ObserveInBucket(BucketIndex(v), v); }
 
-  /// The native buckets, or null when the histogram has none.
-  const NativeHistogram* native() const { return native_.get(); }
-
- private:
-  // The native bucket limit reset the histogram: start again from v.
-  static void Restart(void* self, double v) {
-    auto& cell = *static_cast<HistogramCell*>(self);
-    for (std::size_t i = 0; i <= cell.bounds_->size(); ++i) cell.counts_[i].store(0);
-    cell.sum_.Store(0);
-    cell.ObserveClassic(v);
-  }
-
-  void ObserveClassic(double v) {
+  /// The bucket `v` falls in: the first whose bound is >= v, else +Inf.
+  std::size_t BucketIndex(double v) const {
     const std::vector<double>& bounds = *bounds_;
     // Linear search beats binary search for the short lists people use (Go
     // switches at 35 bounds for the same reason).
@@ -140,11 +129,21 @@ class HistogramCell {
       i = static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) -
                                    bounds.begin());
     }
-    counts_[i].fetch_add(1, std::memory_order_relaxed);
-    sum_.Add(v);
+    return i;
   }
 
- public:
+  void ObserveInBucket(std::size_t i, double v) {
+    counts_[i].fetch_add(1, std::memory_order_relaxed);
+    sum_.Add(v);
+    if (native_) native_->Observe(v, &HistogramCell::Restart, this);
+  }
+
+  /// The native buckets, or null when the histogram has none.
+  const NativeHistogram* native() const { return native_.get(); }
+
+  /// Buckets including +Inf.
+  std::size_t BucketCount() const { return bounds_->size() + 1; }
+
   std::uint64_t SampleCount() const {
     std::uint64_t total = 0;
     for (std::size_t i = 0; i <= bounds_->size(); ++i) {
@@ -169,7 +168,18 @@ class HistogramCell {
     histogram.sample_sum = SampleSum();
   }
 
+  ExemplarStore exemplars;  // one position per bucket
+
  private:
+  // The native bucket limit reset the whole histogram: start again from v.
+  static void Restart(void* self, double v) {
+    auto& cell = *static_cast<HistogramCell*>(self);
+    for (std::size_t i = 0; i <= cell.bounds_->size(); ++i) cell.counts_[i].store(0);
+    cell.sum_.Store(0);
+    cell.counts_[cell.BucketIndex(v)].fetch_add(1, std::memory_order_relaxed);
+    cell.sum_.Add(v);
+  }
+
   std::shared_ptr<const std::vector<double>> bounds_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
   AtomicDouble sum_;

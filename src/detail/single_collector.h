@@ -19,12 +19,9 @@ class SingleCollector final : public Collector {
 
   const Desc& desc() const override { return *desc_; }
 
-  prometheus::MetricFamily Collect() const override {
-    prometheus::MetricFamily family = EmptyFamily(*desc_);
-    family.metric.resize(1);
-    SetSeriesLabels(*desc_, LabelKey(), family.metric[0]);
-    cell.Fill(family.metric[0]);
-    return family;
+  void Collect(FamilySnapshot& out) const override {
+    StartFamily(*desc_, 1, out);
+    CollectSeries(*desc_, LabelKey(), cell, created_, out, 0);
   }
 
  private:
@@ -37,6 +34,7 @@ class SingleCollector final : public Collector {
   }
 
   const std::shared_ptr<const Desc> desc_;
+  const double created_ = WallClockSeconds();
 
  public:
   Cell cell;

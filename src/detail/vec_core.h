@@ -18,6 +18,7 @@
 #include "detail/desc.h"
 #include "detail/series.h"
 #include "detail/thread_cache.h"
+#include "detail/utf8.h"
 #include "semstreams/metric/detail/collector.h"
 
 namespace semstreams::metric::detail {
@@ -30,6 +31,7 @@ struct alignas(64) Node : NodeBase {
   explicit Node(LabelKey label_key, Args&&... args)
       : NodeBase{std::move(label_key)}, cell(std::forward<Args>(args)...) {}
   Cell cell;
+  const double created = WallClockSeconds();  // fits in the cache line padding
 };
 
 /// A label-value list being looked up, compared without copying it.
@@ -65,6 +67,32 @@ std::shared_ptr<Node<Cell>> MakeNode(const Desc& desc, LabelKey key) {
     return std::make_shared<Node<Cell>>(std::move(key));
   }
 }
+
+/// Label values as every writer prints them: bytes that are not UTF-8 become
+/// U+FFFD, so "\xff", "\xfe" and "\uFFFD" are one child, not three series
+/// that print the same. Only misses pay for this; values that were invalid
+/// always miss the thread cache (its key is the canonical form).
+struct CanonicalValues {
+  CanonicalValues(const std::string_view* raw, std::size_t count) : values(raw) {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (IsValidUtf8(raw[i])) continue;
+      if (views.empty()) views.assign(raw, raw + count);
+      storage.push_back(ToValidUtf8(raw[i]));
+    }
+    if (views.empty()) return;
+    std::size_t next = 0;
+    for (auto& view : views) {
+      if (!IsValidUtf8(view)) view = storage[next++];
+    }
+    values = views.data();
+  }
+  CanonicalValues(const CanonicalValues&) = delete;
+  CanonicalValues& operator=(const CanonicalValues&) = delete;
+
+  const std::string_view* values;
+  std::vector<std::string> storage;
+  std::vector<std::string_view> views;
+};
 
 /// The shared state behind a MetricVec: children in a mutex-guarded set, read
 /// on the hot path through each thread's cache (see CacheEntry), so that a hit
@@ -102,6 +130,8 @@ class VecCore final : public Collector {
   }
 
   bool Delete(const std::string_view* values, std::size_t count) {
+    CanonicalValues canonical(values, count);
+    values = canonical.values;
     std::lock_guard<std::mutex> lock(mu_);
     auto it = children_.find(ValuesProbe{values, count});
     if (it == children_.end()) return false;
@@ -125,7 +155,7 @@ class VecCore final : public Collector {
     max_series_.store(max_series, std::memory_order_relaxed);
   }
 
-  prometheus::MetricFamily Collect() const override {
+  void Collect(FamilySnapshot& out) const override {
     std::vector<std::shared_ptr<Node<Cell>>> nodes;
     {
       // Copy the pointers and let go: recorders that miss their cache wait on
@@ -133,13 +163,10 @@ class VecCore final : public Collector {
       std::lock_guard<std::mutex> lock(mu_);
       nodes.assign(children_.begin(), children_.end());
     }
-    prometheus::MetricFamily family = EmptyFamily(*desc_);
-    family.metric.resize(nodes.size());
+    StartFamily(*desc_, nodes.size(), out);
     for (std::size_t i = 0; i < nodes.size(); ++i) {
-      SetSeriesLabels(*desc_, nodes[i]->key, family.metric[i]);
-      nodes[i]->cell.Fill(family.metric[i]);
+      CollectSeries(*desc_, nodes[i]->key, nodes[i]->cell, nodes[i]->created, out, i);
     }
-    return family;
   }
 
  private:
@@ -166,6 +193,8 @@ class VecCore final : public Collector {
   [[gnu::noinline, gnu::cold]] Node<Cell>* Resolve(const std::string_view* values,
                                                    std::size_t count, std::uint64_t hash,
                                                    CacheEntry* entry) {
+    CanonicalValues canonical(values, count);
+    values = canonical.values;
     std::shared_ptr<Node<Cell>> node;
     std::uint64_t generation;
     {

@@ -19,9 +19,8 @@
 #include <utility>
 #include <vector>
 
-#include "exposition/gzip.h"
+#include "exposition/exposition.h"
 #include "prometheus/exposer.h"
-#include "semstreams/metric/text_format.h"
 #include "server/pages.h"
 #include "server/tls.h"
 
@@ -44,6 +43,7 @@ constexpr int kLingerMs = 500;
 struct Routes {
   std::shared_ptr<MetricsRegistry> registry;
   std::string metrics_path;
+  detail::ExpositionOptions exposition;
   bool tls = false;
   security::ServerTLSConfig tls_config;
   // Only written on the thread that constructs the Exposer, during mg_start.
@@ -141,16 +141,15 @@ int Reply(mg_connection* conn, int status, const char* reason, const char* conte
   return status;
 }
 
-int ReplyMetrics(mg_connection* conn, const MetricsRegistry& registry) try {
-  std::string text = TextExposition(registry.Gather());
-  const char* accept = mg_get_header(conn, "Accept-Encoding");
-  if (accept != nullptr && detail::AcceptsGzip(accept)) {
-    if (auto compressed = detail::Gzip(text)) {
-      return Reply(conn, 200, "OK", kTextContentType, *compressed,
-                   "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
-    }
-  }
-  return Reply(conn, 200, "OK", kTextContentType, text, "Vary: Accept-Encoding\r\n");
+int ReplyMetrics(mg_connection* conn, const Routes& routes) try {
+  const char* accept = mg_get_header(conn, "Accept");
+  const char* accept_encoding = mg_get_header(conn, "Accept-Encoding");
+  const detail::Exposition exposition =
+      detail::Expose(*routes.registry, accept != nullptr ? accept : "",
+                     accept_encoding != nullptr ? accept_encoding : "", routes.exposition);
+  return Reply(conn, 200, "OK", exposition.content_type, exposition.body,
+               exposition.gzipped ? "Content-Encoding: gzip\r\nVary: Accept, Accept-Encoding\r\n"
+                                  : "Vary: Accept, Accept-Encoding\r\n");
 } catch (const std::exception& e) {
   // Nothing may unwind into civetweb's C frames; out of memory costs one scrape.
   return Reply(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
@@ -179,7 +178,7 @@ int OnBeginRequest(mg_connection* conn) {
   const std::string_view path = info->local_uri != nullptr ? info->local_uri : "";
   switch (Resolve(*routes, path)) {
     case Route::kMetrics:
-      return ReplyMetrics(conn, *routes->registry);
+      return ReplyMetrics(conn, *routes);
     case Route::kHealth:
       return Reply(conn, 200, "OK", "application/json",
                    detail::HealthBody(std::chrono::system_clock::now()));
@@ -301,6 +300,8 @@ Status MetricsServer::Impl::Start() {
   auto routes = std::make_unique<Routes>();
   routes->registry = registry_;
   routes->metrics_path = options_.path;
+  routes->exposition.negotiation.openmetrics = options_.enable_openmetrics;
+  routes->exposition.openmetrics.created = options_.openmetrics_created;
   routes->tls = tls.enabled;
   routes->tls_config = tls;
 

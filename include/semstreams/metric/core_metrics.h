@@ -61,8 +61,17 @@ class CoreMetrics {
   /// processing_duration_seconds{service,operation}.
   void RecordProcessingDuration(std::string_view service, std::string_view operation,
                                 std::chrono::duration<double> duration) const noexcept;
+  /// \brief As above, keeping {trace_id="<trace_id>"} as the bucket's newest
+  /// exemplar (none when `trace_id` is empty).
+  void RecordProcessingDuration(std::string_view service, std::string_view operation,
+                                std::chrono::duration<double> duration,
+                                std::string_view trace_id) const noexcept;
   /// \brief Adds 1 to errors_total{service,type}.
   void RecordError(std::string_view service, std::string_view error_type) const noexcept;
+  /// \brief As above, keeping {trace_id="<trace_id>"} as the newest exemplar
+  /// (none when `trace_id` is empty).
+  void RecordError(std::string_view service, std::string_view error_type,
+                   std::string_view trace_id) const noexcept;
   /// \brief Sets health_status{service} to 1 when healthy, else 0.
   void RecordHealthStatus(std::string_view service, bool healthy) const noexcept;
   /// \brief Sets nats_connected to 1 when connected, else 0.

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "semstreams/metric/exemplar.h"
 #include "semstreams/metric/opts.h"
 
 namespace semstreams::metric {
@@ -26,6 +27,13 @@ class Counter {
   void Inc() const noexcept;
   /// \brief Adds `v`; negative and NaN amounts are ignored (counters never go down).
   void Add(double v) const noexcept;
+  /// \brief Adds 1 and keeps `labels` (e.g. {{"trace_id", id}}) as the newest
+  /// exemplar. Invalid or over-long labels are dropped and counted in
+  /// semstreams_metric_exemplars_dropped_total; the increment still counts.
+  void IncWithExemplar(ExemplarLabels labels) const noexcept;
+  /// \brief Adds `v` and keeps `labels` as the newest exemplar, with value `v`
+  /// and the current time; as Add, negative and NaN amounts are ignored.
+  void AddWithExemplar(double v, ExemplarLabels labels) const noexcept;
   /// \brief The current value, for tests and diagnostics.
   double Value() const noexcept;
 

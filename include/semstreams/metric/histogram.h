@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "semstreams/metric/exemplar.h"
 #include "semstreams/metric/opts.h"
 
 namespace semstreams::metric {
@@ -25,6 +26,10 @@ class Histogram {
 
   /// \brief Records one observation, e.g. a duration in seconds.
   void Observe(double v) const noexcept;
+  /// \brief Records `v` and keeps `labels` (e.g. {{"trace_id", id}}) as the
+  /// newest exemplar of the bucket `v` falls in, with the current time. Invalid
+  /// or over-long labels are dropped and counted; the observation still counts.
+  void ObserveWithExemplar(double v, ExemplarLabels labels) const noexcept;
   /// \brief How many observations were recorded.
   std::uint64_t SampleCount() const noexcept;
   /// \brief The sum of all observations.

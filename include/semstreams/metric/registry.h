@@ -16,6 +16,10 @@
 #include "semstreams/metric/registrar.h"
 
 namespace semstreams::metric {
+namespace detail {
+struct FamilySnapshot;
+struct SnapshotAccess;
+}  // namespace detail
 
 /// \brief The central registry: core platform metrics, a process collector,
 /// and the metrics services register (Go's metric.MetricsRegistry).
@@ -73,8 +77,13 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
   std::vector<prometheus::MetricFamily> Collect() const override { return Gather(); }
 
  private:
+  friend struct detail::SnapshotAccess;
+
   Status Register(std::string_view service, std::string_view metric,
                   std::shared_ptr<const detail::Collector> collector);
+  // What Gather() returns plus each series' extras (exemplars), in one pass
+  // over the collectors: the exposition writers read this.
+  std::vector<detail::FamilySnapshot> Snapshot() const;
   std::set<std::string> RawRegistryNames() const;
 
   metric::CoreMetrics core_;

@@ -26,6 +26,11 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{10000};
   /// TLS and mTLS settings; plain HTTP when security.tls.server.enabled is false.
   security::Config security;
+  /// Answer scrapers that ask for OpenMetrics (Prometheus does) in
+  /// OpenMetrics 1.0, exemplars included; when false, always the text format.
+  bool enable_openmetrics = true;
+  /// Write OpenMetrics `_created` samples for counters and histograms.
+  bool openmetrics_created = false;
 };
 
 /// \brief The HTTP side of the metrics package (Go's metric.Server): serves

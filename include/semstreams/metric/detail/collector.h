@@ -12,6 +12,7 @@ namespace semstreams::metric::detail {
 enum class Kind { kCounter, kGauge, kHistogram };
 
 struct NativeHistogramConfig;
+struct FamilySnapshot;
 
 /// \brief What a metric is: its full name, help, type, labels and buckets,
 /// plus why the definition is invalid (empty when it is valid). Immutable.
@@ -31,8 +32,10 @@ struct Desc {
 class Collector {
  public:
   virtual ~Collector() = default;
+  /// \brief The definition of the exported family.
   virtual const Desc& desc() const = 0;
-  virtual prometheus::MetricFamily Collect() const = 0;
+  /// \brief Fills `out` with the family and its series' extras (exemplars).
+  virtual void Collect(FamilySnapshot& out) const = 0;
 };
 
 }  // namespace semstreams::metric::detail

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string>
+
+#include "detail/snapshot.h"
+#include "semstreams/metric/openmetrics_format.h"
+
+namespace semstreams::metric::detail {
+
+/// Appends the OpenMetrics 1.0 exposition of `snapshot` to `out`, `# EOF` last.
+void AppendOpenMetrics(const RegistrySnapshot& snapshot, const OpenMetricsOptions& options,
+                       std::string& out);
+
+}  // namespace semstreams::metric::detail
