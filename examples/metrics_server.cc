@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -174,14 +175,20 @@ void RunIngest(metric::CoreMetrics core, ServiceMetrics custom, StopFlag& stop) 
   core.RecordServiceStatus(kService, kStatusStarting);
   core.RecordHealthStatus(kService, true);
   core.RecordServiceStatus(kService, kStatusRunning);
+  std::uint64_t message = 0;
   while (!stop.WaitFor(20ms)) {
     core.RecordMessageReceived(kService, "sensor.reading");
+    // Each message's trace (as a tracer would assign it) becomes the
+    // exemplar, so a slow bucket or an error links to the trace behind it.
+    char trace_id[33];
+    std::snprintf(trace_id, sizeof trace_id, "5eed%028llx",
+                  static_cast<unsigned long long>(++message));
     const auto took = std::chrono::duration<double, std::milli>(work_ms(rng));
-    core.RecordProcessingDuration(kService, "validate", took);
+    core.RecordProcessingDuration(kService, "validate", took, trace_id);
     custom.ingest_operations.Inc();
     if (invalid(rng)) {
       core.RecordMessageProcessed(kService, "sensor.reading", "failed");
-      core.RecordError(kService, "validation");
+      core.RecordError(kService, "validation", trace_id);
       continue;
     }
     core.RecordMessageProcessed(kService, "sensor.reading", "success");

@@ -1,12 +1,15 @@
 // Label values and help text of any bytes through WithLabelValues and the text
-// exposition: every series must stay on one line, and reading the escaped
-// value back must give the input with invalid UTF-8 replaced by U+FFFD. The
-// decoder and replacer here are written independently of the library's.
+// and OpenMetrics expositions (exemplars too): every series must stay on one
+// line, and reading the escaped value back must give the input with invalid
+// UTF-8 replaced by U+FFFD. The decoder and replacer here are written
+// independently of the library's.
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "fuzz_input.h"
+#include "semstreams/metric/openmetrics_format.h"
 #include "semstreams/metric/registry.h"
 #include "semstreams/metric/text_format.h"
 
@@ -69,6 +72,69 @@ std::string Unescape(const std::string& line, std::size_t& i) {
   return out;
 }
 
+// The line of `text` that starts with `prefix`.
+std::string LineStarting(const std::string& text, const std::string& prefix) {
+  const std::size_t start = text.find("\n" + prefix);
+  Check(start != std::string::npos);
+  return text.substr(start + 1, text.find('\n', start + 1) - start - 1);
+}
+
+// The label values in `line` from `i` (just after its '{'), unescaped.
+std::vector<std::string> LabelValues(const std::string& line, std::size_t i) {
+  std::vector<std::string> values;
+  while (i < line.size() && line[i] != '}') {
+    i = line.find("=\"", i);
+    Check(i != std::string::npos);
+    i += 2;
+    values.push_back(Unescape(line, i));
+    if (i < line.size() && line[i] == ',') ++i;
+  }
+  return values;
+}
+
+// Characters of valid UTF-8.
+std::size_t Chars(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// The same bytes in OpenMetrics: series values and exemplar labels read back
+// as the input with U+FFFD for invalid UTF-8; one # EOF, last. An exemplar
+// whose value is not UTF-8 or too long is dropped, never written broken.
+void CheckOpenMetrics(const std::vector<std::string>& fields) {
+  auto registry = NewMetricsRegistry();
+  auto counters = NewCounterVec({"", "", "fuzz_total", "h" + fields[0], {}}, {"a", "b", "c"});
+  Check(registry->RegisterCounterVec("fuzz", "counter", counters).ok());
+  counters.WithLabelValues(fields[1], fields[2], fields[3])
+      .IncWithExemplar({{"trace_id", fields[1]}, {"span_id", fields[2]}});
+  auto histograms = NewHistogramVec({"", "", "fuzz_seconds", "h" + fields[0], {}}, {"a"});
+  Check(registry->RegisterHistogramVec("fuzz", "histogram", histograms).ok());
+  histograms.WithLabelValues(fields[3]).ObserveWithExemplar(0.3, {{"trace_id", fields[3]}});
+
+  const std::string om = OpenMetricsExposition(*registry);
+  if (const char* dump = std::getenv("SEMSTREAMS_FUZZ_DUMP_DIR")) {
+    static int count = 0;
+    std::ofstream(std::string(dump) + "/" + std::to_string(count++) + ".om") << om;
+  }
+  Check(om.size() >= 6 && om.compare(om.size() - 6, 6, "# EOF\n") == 0);
+  Check(om.find("\n# EOF\n") == om.size() - 7);
+  Check(om.find("\n\n") == std::string::npos);
+  const std::string line = LineStarting(om, "fuzz_total{");
+  const std::vector<std::string> values = LabelValues(line, std::string("fuzz_total{").size());
+  Check(values.size() == 3);
+  for (std::size_t k = 0; k < 3; ++k) Check(values[k] == ExpectedValue(fields[k + 1]));
+  const std::size_t exemplar = line.find(" # {");
+  const bool valid = ExpectedValue(fields[1]) == fields[1] && ExpectedValue(fields[2]) == fields[2];
+  const bool fits = valid && Chars(fields[1]) + Chars(fields[2]) + 15 <= 128;
+  // Kept exactly when valid and within 128 characters, and then read back unchanged.
+  Check((exemplar != std::string::npos) == fits);
+  if (fits) {
+    const std::vector<std::string> labels = LabelValues(line, exemplar + 4);
+    Check(labels.size() == 2 && labels[0] == fields[1] && labels[1] == fields[2]);
+  }
+}
+
 }  // namespace
 
 // Fields: help, then the values of labels a, b and c.
@@ -105,5 +171,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (name[0] != 'c') Check(series[i++] == ',');
   }
   Check(series.substr(i) == "} 42");
+  CheckOpenMetrics(fields);
   return 0;
 }

@@ -19,7 +19,8 @@
 #                                   with its TSDB in a temp dir, waits for /-/ready and
 #                                   sets PROM_PID, PROM_PORT, PROM_URL (http://127.0.0.1:P).
 #                                   Rule files listed in HARNESS_PROM_RULE_FILES
-#                                   (space-separated paths) are added to the config.
+#                                   (space-separated paths) are added to the config;
+#                                   HARNESS_PROM_FLAGS adds command-line flags.
 #   prom_query EXPR                 Instant query; prints the API's JSON response.
 #   wait_for_query EXPR SECONDS     Polls EXPR until its result is non-empty (prints the
 #                                   JSON) or SECONDS pass (prints the last JSON, fails).
@@ -197,9 +198,11 @@ start_prometheus() {
   PROM_PORT=$(free_port)
   PROM_URL="http://127.0.0.1:$PROM_PORT"
   _harness_logs+=("$dir/prometheus.log")
+  # shellcheck disable=SC2086  # HARNESS_PROM_FLAGS is a list of flags
   prometheus --config.file="$dir/prometheus.yml" \
     --storage.tsdb.path="$dir/data" \
     --web.listen-address="127.0.0.1:$PROM_PORT" \
+    ${HARNESS_PROM_FLAGS:-} \
     >"$dir/prometheus.log" 2>&1 &
   PROM_PID=$!
   harness_track "$PROM_PID"
