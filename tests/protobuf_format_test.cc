@@ -163,5 +163,28 @@ TEST(ProtobufFormatTest, ClassicOnlyHistogramHasNoNativeFields) {
   EXPECT_EQ(h.sample_count(), 1u);
 }
 
+TEST(ProtobufFormatTest, CoreProcessingDurationGetsNativeBucketsOnlyWhenAsked) {
+  auto plain = NewMetricsRegistry();
+  auto native = NewMetricsRegistry(
+      RegistryOptions{.core = {.processing_duration_native_bucket_factor = 1.1}});
+  for (auto* registry : {plain.get(), native.get()}) {
+    registry->CoreMetrics().RecordProcessingDuration("svc", "op", std::chrono::milliseconds(42));
+  }
+  const auto plain_families = Expose(*plain);
+  const auto native_families = Expose(*native);
+  const pb::Histogram& classic =
+      plain_families.at("semstreams_processing_duration_seconds").metric(0).histogram();
+  const pb::Histogram& both =
+      native_families.at("semstreams_processing_duration_seconds").metric(0).histogram();
+  EXPECT_FALSE(classic.has_schema());
+  EXPECT_EQ(classic.bucket_size(), 11);  // DefBuckets, +Inf implied
+  EXPECT_EQ(both.bucket_size(), 11);     // the classic buckets stay
+  EXPECT_EQ(both.schema(), 3);
+  ASSERT_EQ(both.positive_span_size(), 1);
+  EXPECT_EQ(both.positive_delta(0), 1);
+  // With the option off, the text output is exactly what it was.
+  EXPECT_EQ(plain->Gather().size(), native->Gather().size());
+}
+
 }  // namespace
 }  // namespace semstreams::metric
