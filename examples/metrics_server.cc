@@ -50,15 +50,19 @@ struct Flags {
   int port = 9090;
   std::string path = "/metrics";
   std::optional<double> duration_seconds;
+  bool native_histograms = false;
 };
 
 void PrintUsage(std::ostream& out) {
   out << "usage: metrics_server [--port N] [--bind ADDR] [--path PATH] [--duration SECONDS]\n"
+         "                      [--native-histograms]\n"
          "  --port N            TCP port to serve on (default 9090; 0 = any free port)\n"
          "  --bind ADDR         address to bind (default 0.0.0.0)\n"
          "  --path PATH         path of the Prometheus endpoint (default /metrics)\n"
          "  --duration SECONDS  stop by itself after SECONDS (default: run until\n"
-         "                      SIGINT or SIGTERM)\n";
+         "                      SIGINT or SIGTERM)\n"
+         "  --native-histograms give semstreams_processing_duration_seconds native\n"
+         "                      buckets too (protobuf scrapes only)\n";
 }
 
 // Returns the flags, or nullopt after printing why the command line is wrong.
@@ -69,6 +73,10 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
     if (arg == "-h" || arg == "--help") {
       PrintUsage(std::cout);
       std::exit(0);
+    }
+    if (arg == "--native-histograms") {
+      flags.native_histograms = true;
+      continue;
     }
     // Accept both "--flag value" and "--flag=value".
     std::string_view name = arg;
@@ -302,7 +310,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  const std::shared_ptr<metric::MetricsRegistry> registry = metric::NewMetricsRegistry();
+  metric::RegistryOptions registry_options;
+  if (flags->native_histograms)
+    registry_options.core.processing_duration_native_bucket_factor = 1.1;
+  const std::shared_ptr<metric::MetricsRegistry> registry =
+      metric::NewMetricsRegistry(registry_options);
   ServiceMetrics custom;
   if (metric::Status s = custom.RegisterWith(*registry); !s.ok()) {
     std::cerr << "metrics_server: registering service metrics: " << s.ToString() << "\n";
