@@ -93,10 +93,33 @@ constexpr std::array<double, 518> kBoundsValue = MakeBounds();
 constexpr std::array<std::uint16_t, 1024> kBelowValue = MakeBelow(kBoundsValue);
 static_assert(OneBoundPerSlice(kBoundsValue, kBelowValue));
 
+constexpr std::array<SliceBound, 1024> MakeSlices() {
+  std::array<SliceBound, 1024> out{};
+  constexpr auto bound_starts = StartsOf(1, 0);
+  constexpr auto below_starts = StartsOf(0, 1);
+  for (int s = 1; s <= kMaxSchema; ++s) {
+    for (int j = 0; j < (1 << (s + 1)); ++j) {
+      const std::uint16_t below = kBelowValue[below_starts[s] + j];
+      out[below_starts[s] + j] = {kBoundsValue[bound_starts[s] + below], below};
+    }
+  }
+  return out;
+}
+const std::array<SliceBound, 1024> kSlices = MakeSlices();
+
 const std::array<double, 518> kBounds = kBoundsValue;
 const std::array<std::uint16_t, 9> kBoundsStart = StartsOf(1, 0);
 const std::array<std::uint16_t, 1024> kBelow = kBelowValue;
 const std::array<std::uint16_t, 9> kBelowStart = StartsOf(0, 1);
+
+std::int32_t CoarseKey(int exp, bool power_of_two, int schema) {
+  int key = exp;
+  if (power_of_two) --key;  // frac == 0.5
+  const int div = 1 << -schema;
+  // Go's integer division truncates toward zero, as C++'s does; keep it so
+  // that keys of tiny values match client_golang 1.14 exactly.
+  return (key + div - 1) / div;
+}
 
 double UpperBound(std::int32_t key, int schema) {
   // Go's getLe, including its special case: the bucket below the ±Inf one

@@ -68,35 +68,44 @@ extern const std::array<std::uint16_t, 9> kBoundsStart;
 extern const std::array<std::uint16_t, 1024> kBelow;
 extern const std::array<std::uint16_t, 9> kBelowStart;
 
+/// kBelow with the bound it points at beside it, so that a lookup is one load.
+struct SliceBound {
+  double bound;
+  std::uint32_t index;
+};
+extern const std::array<SliceBound, 1024> kSlices;
+
+/// Key() for schemas <= 0, out of line: it divides.
+std::int32_t CoarseKey(int exp, bool power_of_two, int schema);
+
 /// The bucket key of x > 0 (x finite; ±Inf arrive here as DBL_MAX) at
-/// `schema`, exactly as client_golang 1.14 computes it.
-inline std::int32_t Key(double x, int schema) {
+/// `schema` (whose kSlices start at `slices`), exactly as client_golang 1.14
+/// computes it.
+inline std::int32_t Key(double x, int schema, const SliceBound* slices) {
   std::uint64_t bits;
   std::memcpy(&bits, &x, sizeof bits);
   int exp = static_cast<int>((bits >> 52) & 0x7ff);
   std::uint64_t mantissa = bits & ((std::uint64_t{1} << 52) - 1);
-  if (exp == 0) {  // subnormal: normalise as frexp does
+  if (__builtin_expect(exp == 0, 0)) {  // subnormal: normalise as frexp does
     const int shift = __builtin_clzll(mantissa) - 11;
     mantissa = (mantissa << shift) & ((std::uint64_t{1} << 52) - 1);
     exp = 1 - shift;
   }
   exp -= 1022;  // frexp's exponent: x = frac * 2^exp, frac in [0.5, 1)
   if (schema > 0) {
-    const std::uint64_t slice = mantissa >> (52 - (schema + 1));
-    std::size_t i = kBelow[kBelowStart[schema] + slice];
+    const SliceBound& slice = slices[mantissa >> (52 - (schema + 1))];
     std::uint64_t frac_bits = mantissa | (std::uint64_t{1022} << 52);
     double frac;
     std::memcpy(&frac, &frac_bits, sizeof frac);
-    const double* bounds = &kBounds[kBoundsStart[schema]];
-    if (bounds[i] < frac) ++i;
-    return static_cast<std::int32_t>(i) + (exp - 1) * (1 << schema);
+    const auto i = static_cast<std::int32_t>(slice.index + (slice.bound < frac ? 1 : 0));
+    return i + (exp - 1) * (1 << schema);
   }
-  int key = exp;
-  if (mantissa == 0) --key;  // frac == 0.5
-  const int div = 1 << -schema;
-  // Go's integer division truncates toward zero, as C++'s does; keep it so
-  // that keys of tiny values match client_golang 1.14 exactly.
-  return (key + div - 1) / div;
+  return CoarseKey(exp, mantissa == 0, schema);
+}
+
+/// Key() for a schema given by number.
+inline std::int32_t Key(double x, int schema) {
+  return Key(x, schema, schema > 0 ? &kSlices[kBelowStart[schema]] : nullptr);
 }
 
 /// client_golang's getLe: the upper bound of bucket `key` at `schema`.
@@ -171,8 +180,9 @@ class Buckets {
 /// The buckets of one schema. One exists per schema ever used, so that a
 /// recorder that read an old layout still counts with that layout's schema.
 struct Layout {
-  explicit Layout(int s) : schema(s) {}
+  explicit Layout(int s) : schema(s), slices(s > 0 ? &kSlices[kBelowStart[s]] : nullptr) {}
   const int schema;
+  const SliceBound* const slices;
   Buckets positive, negative;
   std::atomic<std::int64_t> bucket_number{0};
 };
@@ -207,7 +217,8 @@ class NativeHistogram {
     std::int64_t created = 0;
     if (v > threshold || v < -threshold) {
       native::Buckets& side = v > 0 ? layout->positive : layout->negative;
-      const std::int32_t key = native::Key(std::fabs(v), layout->schema) + (inf ? 1 : 0);
+      const std::int32_t key =
+          native::Key(std::fabs(v), layout->schema, layout->slices) + (inf ? 1 : 0);
       std::atomic<std::uint64_t>* count = side.Find(key);
       if (count == nullptr) return ObserveSlow(v, inf, restart, owner);
       created = count->fetch_add(1, std::memory_order_relaxed) == 0 ? 1 : 0;
@@ -228,8 +239,10 @@ class NativeHistogram {
   std::size_t MemoryBytes() const;
 
  private:
-  void ObserveSlow(double v, bool inf, RestartHook restart, void* owner);
-  void LimitBuckets(double v, bool inf, RestartHook restart, void* owner);
+  [[gnu::cold, gnu::noinline]] void ObserveSlow(double v, bool inf, RestartHook restart,
+                                                void* owner);
+  [[gnu::cold, gnu::noinline]] void LimitBuckets(double v, bool inf, RestartHook restart,
+                                                 void* owner);
   // The rest run under mu_.
   bool ObserveLocked(double v, bool inf);
   void LimitLocked(double v, bool inf, RestartHook restart, void* owner);

@@ -28,9 +28,33 @@ constexpr protozero::pbf_tag_type kSampleCount = 1, kSampleSum = 2, kBucket = 3,
 // MetricType enum values.
 constexpr std::int32_t kCounter = 0, kGauge = 1, kSummary = 2, kUntyped = 3, kHistogram = 4;
 
+// Sizes of messages known before writing them: protozero then writes the
+// length first instead of reserving room and moving the message back.
+std::size_t FieldSize(std::size_t size) {  // tag (< 16) + length + payload
+  return 1 + static_cast<std::size_t>(protozero::length_of_varint(size)) + size;
+}
+std::size_t LabelPairSize(const std::string& name, const std::string& value) {
+  return FieldSize(name.size()) + FieldSize(value.size());
+}
+constexpr std::size_t kDoubleMessageSize = 9;  // one double field: tag + 8 bytes
+
+// The size of a counter, gauge or untyped series without an exemplar or
+// timestamp; 0 (unknown) for anything else.
+std::size_t SimpleMetricSize(prometheus::MetricType type, const prometheus::ClientMetric& in,
+                             const SeriesExtras* extras) {
+  if (in.timestamp_ms != 0 || (extras != nullptr && extras->exemplar)) return 0;
+  if (type != prometheus::MetricType::Counter && type != prometheus::MetricType::Gauge &&
+      type != prometheus::MetricType::Untyped) {
+    return 0;
+  }
+  std::size_t size = FieldSize(kDoubleMessageSize);
+  for (const auto& label : in.label) size += FieldSize(LabelPairSize(label.name, label.value));
+  return size;
+}
+
 void AddLabel(protozero::pbf_writer& parent, protozero::pbf_tag_type tag, const std::string& name,
               const std::string& value) {
-  protozero::pbf_writer label(parent, tag);
+  protozero::pbf_writer label(parent, tag, LabelPairSize(name, value));
   label.add_string(1, name);
   label.add_string(2, value);
 }
@@ -98,22 +122,23 @@ void AddHistogram(protozero::pbf_writer& metric, const prometheus::ClientMetric&
 
 void AddMetric(protozero::pbf_writer& family, prometheus::MetricType type,
                const prometheus::ClientMetric& in, const SeriesExtras* extras) {
-  protozero::pbf_writer out(family, family_field::kMetric);
+  protozero::pbf_writer out(family, family_field::kMetric, SimpleMetricSize(type, in, extras));
   for (const auto& label : in.label) AddLabel(out, metric_field::kLabel, label.name, label.value);
   switch (type) {
     case prometheus::MetricType::Counter: {
-      protozero::pbf_writer counter(out, metric_field::kCounter);
+      const bool exemplar = extras != nullptr && extras->exemplar.has_value();
+      protozero::pbf_writer counter(out, metric_field::kCounter, exemplar ? 0 : kDoubleMessageSize);
       counter.add_double(1, in.counter.value);
-      if (extras != nullptr && extras->exemplar) AddExemplar(counter, 2, *extras->exemplar);
+      if (exemplar) AddExemplar(counter, 2, *extras->exemplar);
       break;
     }
     case prometheus::MetricType::Gauge: {
-      protozero::pbf_writer gauge(out, metric_field::kGauge);
+      protozero::pbf_writer gauge(out, metric_field::kGauge, kDoubleMessageSize);
       gauge.add_double(1, in.gauge.value);
       break;
     }
     case prometheus::MetricType::Untyped: {
-      protozero::pbf_writer untyped(out, metric_field::kUntyped);
+      protozero::pbf_writer untyped(out, metric_field::kUntyped, kDoubleMessageSize);
       untyped.add_double(1, in.untyped.value);
       break;
     }
@@ -154,13 +179,14 @@ std::int32_t TypeOf(prometheus::MetricType type) {
 }  // namespace
 
 void AppendProtobuf(const RegistrySnapshot& snapshot, std::string& out) {
-  std::string message;  // one family at a time, then its length and it
   for (const FamilySnapshot& entry : snapshot) {
     const prometheus::MetricFamily& family = entry.family;
     if (family.metric.empty()) continue;  // as Gather() leaves them out of text
-    message.clear();
+    // Room for the length prefix, written once the family's size is known.
+    const std::size_t start = out.size();
+    out.append(protozero::max_varint_length, '\0');
     {
-      protozero::pbf_writer writer(message);
+      protozero::pbf_writer writer(out);
       writer.add_string(family_field::kName, family.name);
       if (!family.help.empty()) writer.add_string(family_field::kHelp, family.help);
       writer.add_enum(family_field::kType, TypeOf(family.type));
@@ -168,8 +194,10 @@ void AppendProtobuf(const RegistrySnapshot& snapshot, std::string& out) {
         AddMetric(writer, family.type, family.metric[i], entry.FindExtras(i));
       }
     }
-    protozero::add_varint_to_buffer(&out, message.size());
-    out += message;
+    const std::size_t size = out.size() - start - protozero::max_varint_length;
+    char prefix[protozero::max_varint_length];
+    const int n = protozero::add_varint_to_buffer(prefix, size);
+    out.replace(start, protozero::max_varint_length, prefix, static_cast<std::size_t>(n));
   }
 }
 
