@@ -61,9 +61,9 @@ constexpr std::array<std::uint16_t, 1024> MakeBelow(const std::array<double, 518
   constexpr auto below_starts = StartsOf(0, 1);
   for (int s = 1; s <= kMaxSchema; ++s) {
     const int slices = 1 << (s + 1);
+    int below = 0;  // slice starts only grow: one merge pass
     for (int j = 0; j < slices; ++j) {
       const double start = 0.5 + 0.5 * j / slices;
-      int below = 0;
       while (below < (1 << s) && bounds[bound_starts[s] + below] < start) ++below;
       out[below_starts[s] + j] = static_cast<std::uint16_t>(below);
     }
