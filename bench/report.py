@@ -116,6 +116,31 @@ if adds:
     rows.append((f"Counter::AddWithExemplar, CPU ({adds.get('allocs_per_op', 0):g} allocs)",
                  fmt(cpu_ns(adds)), "-", "-", "reported", "INFO"))
 
+# Native histograms (issue 11): Observe against our classic Observe, same run.
+native = load("native")
+classic = native.get("BM_Classic_Observe/real_time")
+both = native.get("BM_Native_Observe/real_time")
+if classic and both:
+    c, n = ns(classic), ns(both)
+    allocs = both.get("allocs_per_op", 0)
+    row(f"native Histogram::Observe (classic + native, {allocs:g} allocs/op)", fmt(n, 2),
+        fmt(c, 2) + " (classic)", f"{n / c:.2f}", "<= 25 ns, <= 1.5 of classic, 0 allocs",
+        n <= 25 and n <= 1.5 * c and allocs == 0)
+only = native.get("BM_NativeOnly_Observe/real_time")
+if only and classic:
+    rows.append(("native-only Histogram::Observe", fmt(ns(only), 2), fmt(ns(classic), 2),
+                 f"{ns(only) / ns(classic):.2f}", "reported", "INFO"))
+memory = native.get("BM_NativeMemory_160Buckets/iterations:1")
+if memory:
+    rows.append((f"native histogram memory, {int(memory['buckets'])} buckets",
+                 fmt(memory["native_bytes"], 0) + " B heap",
+                 fmt(memory["classic_bytes"], 0) + " B (classic)", "-", "reported", "INFO"))
+if "BM_Ours_Protobuf10k/real_time" in scrape and "BM_Ours_Scrape10k/real_time" in scrape:
+    proto = ns(scrape["BM_Ours_Protobuf10k/real_time"])
+    text = ns(scrape["BM_Ours_Scrape10k/real_time"])
+    row("snapshot + protobuf, 10,000 series", fmt(proto, 0), fmt(text, 0) + " (our text)",
+        f"{proto / text:.2f}", "<= 1.0 of our text", proto <= text)
+
 memory_ours = load("memory_ours").get("BM_Ours_BytesPerSeries/iterations:1")
 memory_raw = load("memory_raw").get("BM_Raw_BytesPerSeries/iterations:1")
 if memory_ours and memory_raw:

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "detail/snapshot_access.h"
+#include "exposition/protobuf_format.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
@@ -56,7 +58,9 @@ void BM_Raw_Scrape10k(benchmark::State& state) {
 }
 BENCHMARK(BM_Raw_Scrape10k)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
-void BM_Ours_Scrape10k(benchmark::State& state) {
+// 10,000 core series rendered by `render(registry)` each iteration.
+template <typename Render>
+void RenderCoreSeries(benchmark::State& state, Render render) {
   auto registry = NewMetricsRegistry();
   const CounterVec& vec = registry->CoreMetrics().MessagesProcessed;
   ForEachSeries(
@@ -65,32 +69,33 @@ void BM_Ours_Scrape10k(benchmark::State& state) {
       });
   std::size_t bytes = 0;
   for (auto _ : state) {
-    std::string text = TextExposition(registry->Gather());
-    bytes = text.size();
-    benchmark::DoNotOptimize(text);
+    std::string body = render(*registry);
+    bytes = body.size();
+    benchmark::DoNotOptimize(body);
   }
   state.counters["bytes"] = static_cast<double>(bytes);
   state.counters["series"] = kSeries;
+}
+
+void BM_Ours_Scrape10k(benchmark::State& state) {
+  RenderCoreSeries(state, [](const MetricsRegistry& r) { return TextExposition(r.Gather()); });
 }
 BENCHMARK(BM_Ours_Scrape10k)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_Ours_OpenMetrics10k(benchmark::State& state) {
-  auto registry = NewMetricsRegistry();
-  const CounterVec& vec = registry->CoreMetrics().MessagesProcessed;
-  ForEachSeries(
-      [&](const std::string& service, const std::string& type, const std::string& status) {
-        vec.WithLabelValues(service, type, status).Add(7);
-      });
-  std::size_t bytes = 0;
-  for (auto _ : state) {
-    std::string text = OpenMetricsExposition(*registry);
-    bytes = text.size();
-    benchmark::DoNotOptimize(text);
-  }
-  state.counters["bytes"] = static_cast<double>(bytes);
-  state.counters["series"] = kSeries;
+  RenderCoreSeries(state, [](const MetricsRegistry& r) { return OpenMetricsExposition(r); });
 }
 BENCHMARK(BM_Ours_OpenMetrics10k)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// The same series as BM_Ours_Scrape10k, snapshot + length-delimited protobuf.
+void BM_Ours_Protobuf10k(benchmark::State& state) {
+  RenderCoreSeries(state, [](const MetricsRegistry& r) {
+    std::string body;
+    detail::AppendProtobuf(detail::SnapshotAccess::Take(r), body);
+    return body;
+  });
+}
+BENCHMARK(BM_Ours_Protobuf10k)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 }  // namespace semstreams::metric::bench

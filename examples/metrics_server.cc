@@ -54,11 +54,13 @@ struct Flags {
   std::optional<double> record_seconds;
   std::string web_config;
   std::string security_config;
+  bool native_histograms = false;
 };
 
 void PrintUsage(std::ostream& out) {
   out << "usage: metrics_server [--port N] [--bind ADDR] [--path PATH] [--duration SECONDS]\n"
          "                      [--record-for SECONDS] [--web-config FILE] [--security-config FILE]\n"
+         "                      [--native-histograms]\n"
          "  --port N            TCP port to serve on (default 9090; 0 = any free port)\n"
          "  --bind ADDR         address to bind (default 0.0.0.0)\n"
          "  --path PATH         path of the Prometheus endpoint (default /metrics)\n"
@@ -68,7 +70,9 @@ void PrintUsage(std::ostream& out) {
          "                      final values (default: record until stopped)\n"
          "  --web-config FILE   exporter-toolkit web configuration (YAML, as node_exporter's\n"
          "                      --web.config.file): TLS, basic auth users, headers\n"
-         "  --security-config FILE  the Go security.Config as JSON (TLS and mTLS)\n";
+         "  --security-config FILE  the Go security.Config as JSON (TLS and mTLS)\n"
+         "  --native-histograms give semstreams_processing_duration_seconds native\n"
+         "                      buckets too (protobuf scrapes only)\n";
 }
 
 // Returns the flags, or nullopt after printing why the command line is wrong.
@@ -79,6 +83,10 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
     if (arg == "-h" || arg == "--help") {
       PrintUsage(std::cout);
       std::exit(0);
+    }
+    if (arg == "--native-histograms") {
+      flags.native_histograms = true;
+      continue;
     }
     // Accept both "--flag value" and "--flag=value".
     std::string_view name = arg;
@@ -322,7 +330,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  const std::shared_ptr<metric::MetricsRegistry> registry = metric::NewMetricsRegistry();
+  metric::RegistryOptions registry_options;
+  if (flags->native_histograms)
+    registry_options.core.processing_duration_native_bucket_factor = 1.1;
+  const std::shared_ptr<metric::MetricsRegistry> registry =
+      metric::NewMetricsRegistry(registry_options);
   ServiceMetrics custom;
   if (metric::Status s = custom.RegisterWith(*registry); !s.ok()) {
     std::cerr << "metrics_server: registering service metrics: " << s.ToString() << "\n";

@@ -34,9 +34,20 @@ typename Metric::Cell& CellOf(const MetricVec<Metric>& vec, const Values&... val
   return *HandleAccess::CoreOf(vec).Find(views, sizeof...(Values));
 }
 
+HistogramOpts ProcessingDurationOpts(const CoreMetricsOptions& options) {
+  auto opts =
+      Def<HistogramOpts>("processing_duration_seconds", "Message processing duration in seconds");
+  opts.native_histogram_bucket_factor = options.processing_duration_native_bucket_factor;
+  opts.native_histogram_max_bucket_number = options.processing_duration_native_max_bucket_number;
+  opts.native_histogram_min_reset_duration = options.processing_duration_native_min_reset_duration;
+  return opts;
+}
+
 }  // namespace
 
-CoreMetrics::CoreMetrics()
+CoreMetrics::CoreMetrics() : CoreMetrics(CoreMetricsOptions{}) {}
+
+CoreMetrics::CoreMetrics(const CoreMetricsOptions& options)
     : ServiceStatus(NewGaugeVec(
           Def<GaugeOpts>("service_status",
                          "Service status (0=stopped, 1=starting, 2=running, 3=stopping, 4=failed)"),
@@ -51,9 +62,7 @@ CoreMetrics::CoreMetrics()
           Def<CounterOpts>("messages_published_total", "Total number of messages published"),
           {"service", "subject"})),
       ProcessingDuration(
-          NewHistogramVec(Def<HistogramOpts>("processing_duration_seconds",
-                                             "Message processing duration in seconds"),
-                          {"service", "operation"})),
+          NewHistogramVec(ProcessingDurationOpts(options), {"service", "operation"})),
       ErrorsTotal(NewCounterVec(Def<CounterOpts>("errors_total", "Total number of errors"),
                                 {"service", "type"})),
       HealthCheckStatus(NewGaugeVec(

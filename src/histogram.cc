@@ -2,6 +2,7 @@
 
 #include "detail/cells.h"
 #include "detail/make_single.h"
+#include "detail/native_histogram.h"
 #include "detail/record_exemplar.h"
 #include "detail/thread_cache.h"
 
@@ -17,9 +18,10 @@ std::uint64_t Histogram::SampleCount() const noexcept { return cell_->SampleCoun
 double Histogram::SampleSum() const noexcept { return cell_->SampleSum(); }
 
 Histogram NewHistogram(HistogramOpts opts) {
+  auto native = detail::MakeNativeHistogramConfig(opts);
   return detail::MakeSingle<Histogram>(detail::MakeDesc(
       detail::Kind::kHistogram, opts.ns, opts.subsystem, opts.name, std::move(opts.help),
-      std::move(opts.const_labels), {}, std::move(opts.buckets)));
+      std::move(opts.const_labels), {}, std::move(opts.buckets), std::move(native)));
 }
 
 }  // namespace semstreams::metric

@@ -39,7 +39,10 @@ std::vector<std::string> ExportedNames(const prometheus::MetricFamily& family) {
 
 }  // namespace
 
-MetricsRegistry::MetricsRegistry() : raw_registry_(std::make_shared<prometheus::Registry>()) {
+MetricsRegistry::MetricsRegistry() : MetricsRegistry(RegistryOptions{}) {}
+
+MetricsRegistry::MetricsRegistry(const RegistryOptions& options)
+    : core_(options.core), raw_registry_(std::make_shared<prometheus::Registry>()) {
   fixed_ = {
       HandleAccess::CollectorOf(core_.ServiceStatus),
       HandleAccess::CollectorOf(core_.MessagesReceived),
@@ -211,6 +214,10 @@ std::vector<prometheus::MetricFamily> MetricsRegistry::Gather() const {
 
 std::shared_ptr<MetricsRegistry> NewMetricsRegistry() {
   return std::make_shared<MetricsRegistry>();
+}
+
+std::shared_ptr<MetricsRegistry> NewMetricsRegistry(const RegistryOptions& options) {
+  return std::make_shared<MetricsRegistry>(options);
 }
 
 }  // namespace semstreams::metric

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "detail/handle_access.h"
+#include "detail/native_histogram.h"
 #include "detail/vec_core.h"
 
 namespace semstreams::metric {
@@ -118,9 +119,11 @@ GaugeVec NewGaugeVec(GaugeOpts opts, std::vector<std::string> label_names) {
 }
 
 HistogramVec NewHistogramVec(HistogramOpts opts, std::vector<std::string> label_names) {
-  return MakeVec<Histogram>(detail::MakeDesc(
-      detail::Kind::kHistogram, opts.ns, opts.subsystem, opts.name, std::move(opts.help),
-      std::move(opts.const_labels), std::move(label_names), std::move(opts.buckets)));
+  auto native = detail::MakeNativeHistogramConfig(opts);
+  return MakeVec<Histogram>(detail::MakeDesc(detail::Kind::kHistogram, opts.ns, opts.subsystem,
+                                             opts.name, std::move(opts.help),
+                                             std::move(opts.const_labels), std::move(label_names),
+                                             std::move(opts.buckets), std::move(native)));
 }
 
 }  // namespace semstreams::metric

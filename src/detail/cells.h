@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "detail/exemplar.h"
+#include "detail/native_histogram.h"
 #include "prometheus/client_metric.h"
 
 namespace semstreams::metric::detail {
@@ -102,8 +103,11 @@ class GaugeCell {
 /// always sees count == the +Inf bucket.
 class HistogramCell {
  public:
-  explicit HistogramCell(std::shared_ptr<const std::vector<double>> bounds)
-      : bounds_(std::move(bounds)), counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]) {
+  explicit HistogramCell(std::shared_ptr<const std::vector<double>> bounds,
+                         std::shared_ptr<const NativeHistogramConfig> native = nullptr)
+      : bounds_(std::move(bounds)),
+        counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]),
+        native_(native ? std::make_unique<NativeHistogram>(std::move(native)) : nullptr) {
     for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
   }
 
@@ -131,7 +135,11 @@ class HistogramCell {
   void ObserveInBucket(std::size_t i, double v) {
     counts_[i].fetch_add(1, std::memory_order_relaxed);
     sum_.Add(v);
+    if (native_) native_->Observe(v, &HistogramCell::Restart, this);
   }
+
+  /// The native buckets, or null when the histogram has none.
+  const NativeHistogram* native() const { return native_.get(); }
 
   /// Buckets including +Inf.
   std::size_t BucketCount() const { return bounds_->size() + 1; }
@@ -163,9 +171,19 @@ class HistogramCell {
   ExemplarStore exemplars;  // one position per bucket
 
  private:
+  // The native bucket limit reset the whole histogram: start again from v.
+  static void Restart(void* self, double v) {
+    auto& cell = *static_cast<HistogramCell*>(self);
+    for (std::size_t i = 0; i <= cell.bounds_->size(); ++i) cell.counts_[i].store(0);
+    cell.sum_.Store(0);
+    cell.counts_[cell.BucketIndex(v)].fetch_add(1, std::memory_order_relaxed);
+    cell.sum_.Add(v);
+  }
+
   std::shared_ptr<const std::vector<double>> bounds_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
   AtomicDouble sum_;
+  std::unique_ptr<NativeHistogram> native_;  // null without native buckets
 };
 
 }  // namespace semstreams::metric::detail

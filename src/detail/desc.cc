@@ -88,7 +88,8 @@ std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std
                                      const std::string& name, std::string help,
                                      prometheus::Labels const_labels,
                                      std::vector<std::string> label_names,
-                                     std::vector<double> buckets) {
+                                     std::vector<double> buckets,
+                                     std::shared_ptr<const NativeHistogramConfig> native) {
   auto desc = std::make_shared<Desc>();
   desc->name = BuildFQName(ns, subsystem, name);
   desc->help = std::move(help);
@@ -96,10 +97,13 @@ std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std
   desc->const_labels = std::move(const_labels);
   desc->label_names = std::move(label_names);
   if (kind == Kind::kHistogram) {
-    if (buckets.empty()) buckets = DefBuckets();
+    // As in Go, no buckets means DefBuckets unless native buckets are on:
+    // then it means native buckets only.
+    if (buckets.empty() && !native) buckets = DefBuckets();
     // Like Go, an explicit +Inf bound is accepted and dropped: it is implied.
-    if (std::isinf(buckets.back()) && buckets.back() > 0) buckets.pop_back();
+    if (!buckets.empty() && std::isinf(buckets.back()) && buckets.back() > 0) buckets.pop_back();
     desc->buckets = std::make_shared<const std::vector<double>>(std::move(buckets));
+    desc->native = std::move(native);
   }
   desc->error = Validate(*desc);
   return desc;

@@ -14,7 +14,8 @@ std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std
                                      const std::string& name, std::string help,
                                      prometheus::Labels const_labels,
                                      std::vector<std::string> label_names,
-                                     std::vector<double> buckets = {});
+                                     std::vector<double> buckets = {},
+                                     std::shared_ptr<const NativeHistogramConfig> native = {});
 
 bool IsValidMetricName(const std::string& name);
 bool IsValidLabelName(const std::string& name);

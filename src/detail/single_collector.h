@@ -27,7 +27,7 @@ class SingleCollector final : public Collector {
  private:
   static Cell MakeCell(const Desc& desc) {
     if constexpr (std::is_same_v<Cell, HistogramCell>) {
-      return Cell(desc.buckets);
+      return Cell(desc.buckets, desc.native);
     } else {
       return Cell();
     }

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/native_histogram.h"
 #include "prometheus/metric_family.h"
 
 namespace semstreams::metric::detail {
@@ -27,7 +28,8 @@ struct SeriesExtras {
   /// A histogram's newest exemplar per bucket, aligned with
   /// ClientMetric::histogram.bucket (+Inf last); empty when none was recorded.
   std::vector<std::optional<ExemplarSample>> bucket_exemplars;
-  // Native-histogram state (schema, zero bucket, spans, deltas) goes here.
+  /// A histogram's native buckets, when it has them.
+  std::optional<NativeHistogramSnapshot> native;
 };
 
 /// One family of a registry snapshot: what Gather() returns for it, plus the

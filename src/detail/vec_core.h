@@ -62,7 +62,7 @@ struct NodeOrder {
 template <class Cell>
 std::shared_ptr<Node<Cell>> MakeNode(const Desc& desc, LabelKey key) {
   if constexpr (std::is_same_v<Cell, HistogramCell>) {
-    return std::make_shared<Node<Cell>>(std::move(key), desc.buckets);
+    return std::make_shared<Node<Cell>>(std::move(key), desc.buckets, desc.native);
   } else {
     return std::make_shared<Node<Cell>>(std::move(key));
   }

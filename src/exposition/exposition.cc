@@ -3,6 +3,7 @@
 #include "detail/snapshot_access.h"
 #include "exposition/gzip.h"
 #include "exposition/openmetrics_format.h"
+#include "exposition/protobuf_format.h"
 #include "semstreams/metric/text_format.h"
 
 namespace semstreams::metric::detail {
@@ -16,7 +17,9 @@ Exposition Expose(const MetricsRegistry& registry, std::string_view accept,
     case ExpositionFormat::kOpenMetrics0_0_1:
       AppendOpenMetrics(SnapshotAccess::Take(registry), options.openmetrics, result.body);
       break;
-    case ExpositionFormat::kProtobufDelimited:  // offered only once a writer exists
+    case ExpositionFormat::kProtobufDelimited:
+      AppendProtobuf(SnapshotAccess::Take(registry), result.body);
+      break;
     case ExpositionFormat::kText:
       result.content_type = ContentType(ExpositionFormat::kText);
       AppendTextExposition(registry.Gather(), result.body);

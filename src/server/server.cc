@@ -441,6 +441,7 @@ Status MetricsServer::Impl::Start() {
   routes->registry = registry_;
   routes->metrics_path = options_.path;
   routes->exposition.negotiation.openmetrics = options_.enable_openmetrics;
+  routes->exposition.negotiation.protobuf = true;  // as promhttp: native histograms need it
   routes->exposition.openmetrics.created = options_.openmetrics_created;
   routes->tls = tls.enabled;
   routes->tls_config = tls;

@@ -10,6 +10,19 @@
 
 namespace semstreams::metric {
 
+/// \brief How the core families are built; the defaults give Go's output.
+struct CoreMetricsOptions {
+  /// \brief > 1 gives semstreams_processing_duration_seconds native buckets
+  /// beside its classic ones (1.1: 8 buckets per power of two, error under
+  /// 5%); scraped over protobuf by Prometheus with native histograms enabled.
+  double processing_duration_native_bucket_factor = 0;
+  /// \brief Native bucket limit per series (NativeHistogramMaxBucketNumber).
+  std::uint32_t processing_duration_native_max_bucket_number = 160;
+  /// \brief Over the limit, a series resets at most this often
+  /// (NativeHistogramMinResetDuration); before that the resolution halves.
+  std::chrono::nanoseconds processing_duration_native_min_reset_duration = std::chrono::hours(1);
+};
+
 /// \brief The platform-level metrics every semstreams service shares
 /// (Go's metric.Metrics), all in the "semstreams" namespace.
 ///
@@ -21,6 +34,8 @@ class CoreMetrics {
  public:
   /// \brief Creates the families, unregistered; NewMetricsRegistry() registers its own.
   CoreMetrics();
+  /// \brief Creates the families with `options`, unregistered.
+  explicit CoreMetrics(const CoreMetricsOptions& options);
 
   /// \brief semstreams_service_status{service}: 0=stopped 1=starting 2=running 3=stopping 4=failed.
   GaugeVec ServiceStatus;

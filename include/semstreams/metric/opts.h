@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,12 +33,36 @@ struct GaugeOpts {
   prometheus::Labels const_labels{};
 };
 
+/// \brief client_golang's DefNativeHistogramZeroThreshold, 2^-128: a bucket
+/// boundary at every schema.
+inline constexpr double kDefNativeHistogramZeroThreshold = 2.938735877055719e-39;
+
+/// \brief As native_histogram_zero_threshold: a zero bucket that only takes 0.
+inline constexpr double kNativeHistogramZeroThresholdZero = -1;
+
 /// \brief Definition of a histogram. Buckets are upper bounds in increasing
-/// order; a trailing +Inf is implied, and an empty list means DefBuckets().
+/// order; a trailing +Inf is implied, and an empty list means DefBuckets()
+/// (or, with native buckets on, no classic buckets at all, as in Go).
+///
+/// The native_histogram_* fields are client_golang 1.14's: a factor > 1
+/// adds native (sparse, exponential) buckets, exposed in the protobuf format
+/// beside the classic ones.
 struct HistogramOpts {
   std::string ns{}, subsystem{}, name{}, help{};
   prometheus::Labels const_labels{};
   std::vector<double> buckets = DefBuckets();
+  /// \brief Largest growth from one native bucket to the next; > 1 turns
+  /// native buckets on (1.1 gives 8 buckets per power of two).
+  double native_histogram_bucket_factor = 0;
+  /// \brief |v| at or below this counts in the zero bucket; 0 means
+  /// kDefNativeHistogramZeroThreshold, negative means exactly zero only.
+  double native_histogram_zero_threshold = 0;
+  /// \brief Most native buckets before the limit strategy runs; 0: no limit.
+  std::uint32_t native_histogram_max_bucket_number = 0;
+  /// \brief Over the limit, reset everything if the last reset is this old (0: never).
+  std::chrono::nanoseconds native_histogram_min_reset_duration{0};
+  /// \brief Over the limit without a reset, widen the zero bucket up to this.
+  double native_histogram_max_zero_threshold = 0;
 };
 
 }  // namespace semstreams::metric

@@ -21,6 +21,13 @@ struct FamilySnapshot;
 struct SnapshotAccess;
 }  // namespace detail
 
+/// \brief Options of NewMetricsRegistry(const RegistryOptions&); the defaults
+/// are NewMetricsRegistry()'s.
+struct RegistryOptions {
+  /// \brief How the core families are built.
+  CoreMetricsOptions core{};
+};
+
 /// \brief The central registry: core platform metrics, a process collector,
 /// and the metrics services register (Go's metric.MetricsRegistry).
 ///
@@ -35,6 +42,8 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
  public:
   /// \brief Prefer NewMetricsRegistry(); the server needs a shared_ptr.
   MetricsRegistry();
+  /// \brief Prefer NewMetricsRegistry(RegistryOptions).
+  explicit MetricsRegistry(const RegistryOptions& options);
   MetricsRegistry(const MetricsRegistry&) = delete;
   MetricsRegistry& operator=(const MetricsRegistry&) = delete;
   /// \brief Handles registered here stay usable; they are just no longer exported.
@@ -98,5 +107,9 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
 
 /// \brief A registry with the core families and the process collector registered.
 std::shared_ptr<MetricsRegistry> NewMetricsRegistry();
+
+/// \brief The same, with the core families built from `options.core` (for
+/// example native buckets on semstreams_processing_duration_seconds).
+std::shared_ptr<MetricsRegistry> NewMetricsRegistry(const RegistryOptions& options);
 
 }  // namespace semstreams::metric

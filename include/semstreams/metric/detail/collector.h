@@ -11,6 +11,7 @@ namespace semstreams::metric::detail {
 
 enum class Kind { kCounter, kGauge, kHistogram };
 
+struct NativeHistogramConfig;
 struct FamilySnapshot;
 
 /// \brief What a metric is: its full name, help, type, labels and buckets,
@@ -22,6 +23,8 @@ struct Desc {
   prometheus::Labels const_labels;
   std::vector<std::string> label_names;
   std::shared_ptr<const std::vector<double>> buckets;  // histograms only
+  // Histograms with native buckets only.
+  std::shared_ptr<const NativeHistogramConfig> native;
   std::string error;
 };
 

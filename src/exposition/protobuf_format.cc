@@ -1,0 +1,204 @@
+#include "exposition/protobuf_format.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "protozero/pbf_writer.hpp"
+#include "protozero/varint.hpp"
+
+namespace semstreams::metric::detail {
+namespace {
+
+// Field numbers of client_model's metrics.proto.
+namespace family_field {
+constexpr protozero::pbf_tag_type kName = 1, kHelp = 2, kType = 3, kMetric = 4;
+}
+namespace metric_field {
+constexpr protozero::pbf_tag_type kLabel = 1, kGauge = 2, kCounter = 3, kSummary = 4, kUntyped = 5,
+                                  kTimestampMs = 6, kHistogram = 7;
+}
+namespace histogram_field {
+constexpr protozero::pbf_tag_type kSampleCount = 1, kSampleSum = 2, kBucket = 3, kSchema = 5,
+                                  kZeroThreshold = 6, kZeroCount = 7, kNegativeSpan = 9,
+                                  kNegativeDelta = 10, kPositiveSpan = 12, kPositiveDelta = 13;
+}
+// MetricType enum values.
+constexpr std::int32_t kCounter = 0, kGauge = 1, kSummary = 2, kUntyped = 3, kHistogram = 4;
+
+// Sizes of messages known before writing them: protozero then writes the
+// length first instead of reserving room and moving the message back.
+std::size_t FieldSize(std::size_t size) {  // tag (< 16) + length + payload
+  return 1 + static_cast<std::size_t>(protozero::length_of_varint(size)) + size;
+}
+std::size_t LabelPairSize(const std::string& name, const std::string& value) {
+  return FieldSize(name.size()) + FieldSize(value.size());
+}
+constexpr std::size_t kDoubleMessageSize = 9;  // one double field: tag + 8 bytes
+
+// The size of a counter, gauge or untyped series without an exemplar or
+// timestamp; 0 (unknown) for anything else.
+std::size_t SimpleMetricSize(prometheus::MetricType type, const prometheus::ClientMetric& in,
+                             const SeriesExtras* extras) {
+  if (in.timestamp_ms != 0 || (extras != nullptr && extras->exemplar)) return 0;
+  if (type != prometheus::MetricType::Counter && type != prometheus::MetricType::Gauge &&
+      type != prometheus::MetricType::Untyped) {
+    return 0;
+  }
+  std::size_t size = FieldSize(kDoubleMessageSize);
+  for (const auto& label : in.label) size += FieldSize(LabelPairSize(label.name, label.value));
+  return size;
+}
+
+void AddLabel(protozero::pbf_writer& parent, protozero::pbf_tag_type tag, const std::string& name,
+              const std::string& value) {
+  protozero::pbf_writer label(parent, tag, LabelPairSize(name, value));
+  label.add_string(1, name);
+  label.add_string(2, value);
+}
+
+void AddExemplar(protozero::pbf_writer& parent, protozero::pbf_tag_type tag,
+                 const ExemplarSample& exemplar) {
+  protozero::pbf_writer out(parent, tag);
+  for (const auto& [name, value] : exemplar.labels) AddLabel(out, 1, name, value);
+  out.add_double(2, exemplar.value);
+  // google.protobuf.Timestamp, from seconds since the epoch.
+  const double seconds = std::floor(exemplar.timestamp);
+  auto nanos = static_cast<std::int32_t>(std::lround((exemplar.timestamp - seconds) * 1e9));
+  auto whole = static_cast<std::int64_t>(seconds);
+  if (nanos >= 1'000'000'000) {
+    nanos -= 1'000'000'000;
+    ++whole;
+  }
+  protozero::pbf_writer timestamp(out, 3);
+  if (whole != 0) timestamp.add_int64(1, whole);
+  if (nanos != 0) timestamp.add_int32(2, nanos);
+}
+
+void AddSpans(protozero::pbf_writer& histogram, protozero::pbf_tag_type span_tag,
+              protozero::pbf_tag_type delta_tag, const std::vector<NativeBucketSpan>& spans,
+              const std::vector<std::int64_t>& deltas) {
+  for (const NativeBucketSpan& span : spans) {
+    protozero::pbf_writer out(histogram, span_tag);
+    out.add_sint32(1, span.offset);
+    out.add_uint32(2, span.length);
+  }
+  // proto2 repeated scalars are unpacked by default; write them as Go does.
+  for (std::int64_t delta : deltas) histogram.add_sint64(delta_tag, delta);
+}
+
+void AddHistogram(protozero::pbf_writer& metric, const prometheus::ClientMetric& in,
+                  const SeriesExtras* extras) {
+  protozero::pbf_writer out(metric, metric_field::kHistogram);
+  const auto& histogram = in.histogram;
+  out.add_uint64(histogram_field::kSampleCount, histogram.sample_count);
+  out.add_double(histogram_field::kSampleSum, histogram.sample_sum);
+  for (std::size_t b = 0; b < histogram.bucket.size(); ++b) {
+    const auto& bucket = histogram.bucket[b];
+    const std::optional<ExemplarSample>* exemplar =
+        extras != nullptr && b < extras->bucket_exemplars.size() ? &extras->bucket_exemplars[b]
+                                                                 : nullptr;
+    const bool has_exemplar = exemplar != nullptr && exemplar->has_value();
+    // As in client_golang, +Inf is implied by the count unless it carries an
+    // exemplar.
+    if (std::isinf(bucket.upper_bound) && bucket.upper_bound > 0 && !has_exemplar) continue;
+    protozero::pbf_writer out_bucket(out, histogram_field::kBucket);
+    out_bucket.add_uint64(1, bucket.cumulative_count);
+    out_bucket.add_double(2, bucket.upper_bound);
+    if (has_exemplar) AddExemplar(out_bucket, 3, **exemplar);
+  }
+  if (extras == nullptr || !extras->native) return;
+  const NativeHistogramSnapshot& native = *extras->native;
+  out.add_sint32(histogram_field::kSchema, native.schema);
+  out.add_double(histogram_field::kZeroThreshold, native.zero_threshold);
+  out.add_uint64(histogram_field::kZeroCount, native.zero_count);
+  AddSpans(out, histogram_field::kNegativeSpan, histogram_field::kNegativeDelta,
+           native.negative_spans, native.negative_deltas);
+  AddSpans(out, histogram_field::kPositiveSpan, histogram_field::kPositiveDelta,
+           native.positive_spans, native.positive_deltas);
+}
+
+void AddMetric(protozero::pbf_writer& family, prometheus::MetricType type,
+               const prometheus::ClientMetric& in, const SeriesExtras* extras) {
+  protozero::pbf_writer out(family, family_field::kMetric, SimpleMetricSize(type, in, extras));
+  for (const auto& label : in.label) AddLabel(out, metric_field::kLabel, label.name, label.value);
+  switch (type) {
+    case prometheus::MetricType::Counter: {
+      const bool exemplar = extras != nullptr && extras->exemplar.has_value();
+      protozero::pbf_writer counter(out, metric_field::kCounter, exemplar ? 0 : kDoubleMessageSize);
+      counter.add_double(1, in.counter.value);
+      if (exemplar) AddExemplar(counter, 2, *extras->exemplar);
+      break;
+    }
+    case prometheus::MetricType::Gauge: {
+      protozero::pbf_writer gauge(out, metric_field::kGauge, kDoubleMessageSize);
+      gauge.add_double(1, in.gauge.value);
+      break;
+    }
+    case prometheus::MetricType::Untyped: {
+      protozero::pbf_writer untyped(out, metric_field::kUntyped, kDoubleMessageSize);
+      untyped.add_double(1, in.untyped.value);
+      break;
+    }
+    case prometheus::MetricType::Summary: {
+      protozero::pbf_writer summary(out, metric_field::kSummary);
+      summary.add_uint64(1, in.summary.sample_count);
+      summary.add_double(2, in.summary.sample_sum);
+      for (const auto& quantile : in.summary.quantile) {
+        protozero::pbf_writer q(summary, 3);
+        q.add_double(1, quantile.quantile);
+        q.add_double(2, quantile.value);
+      }
+      break;
+    }
+    case prometheus::MetricType::Histogram:
+      AddHistogram(out, in, extras);
+      break;
+  }
+  if (in.timestamp_ms != 0) out.add_int64(metric_field::kTimestampMs, in.timestamp_ms);
+}
+
+std::int32_t TypeOf(prometheus::MetricType type) {
+  switch (type) {
+    case prometheus::MetricType::Counter:
+      return kCounter;
+    case prometheus::MetricType::Gauge:
+      return kGauge;
+    case prometheus::MetricType::Summary:
+      return kSummary;
+    case prometheus::MetricType::Histogram:
+      return kHistogram;
+    case prometheus::MetricType::Untyped:
+      break;
+  }
+  return kUntyped;
+}
+
+}  // namespace
+
+void AppendProtobuf(const RegistrySnapshot& snapshot, std::string& out) {
+  for (const FamilySnapshot& entry : snapshot) {
+    const prometheus::MetricFamily& family = entry.family;
+    if (family.metric.empty()) continue;  // as Gather() leaves them out of text
+    // Room for the length prefix, written once the family's size is known.
+    const std::size_t start = out.size();
+    out.append(protozero::max_varint_length, '\0');
+    {
+      protozero::pbf_writer writer(out);
+      writer.add_string(family_field::kName, family.name);
+      if (!family.help.empty()) writer.add_string(family_field::kHelp, family.help);
+      writer.add_enum(family_field::kType, TypeOf(family.type));
+      for (std::size_t i = 0; i < family.metric.size(); ++i) {
+        AddMetric(writer, family.type, family.metric[i], entry.FindExtras(i));
+      }
+    }
+    const std::size_t size = out.size() - start - protozero::max_varint_length;
+    char prefix[protozero::max_varint_length];
+    const int n = protozero::add_varint_to_buffer(prefix, size);
+    out.replace(start, protozero::max_varint_length, prefix, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace semstreams::metric::detail
