@@ -4,7 +4,8 @@
 // service-specific metrics until SIGINT/SIGTERM (or --duration) stops them.
 //
 //   metrics_server [--port N] [--bind ADDR] [--path PATH] [--duration SECONDS]
-//                  [--record-for SECONDS] [--web-config FILE] [--security-config FILE]
+//                  [--record-for SECONDS] [--native-histograms]
+//                  [--web-config FILE] [--security-config FILE]
 //
 // Prints "serving metrics at <url>" on stdout once the port is bound; tests
 // read that line. Exits 0 after a clean stop, 1 when the server cannot start,
@@ -59,8 +60,8 @@ struct Flags {
 
 void PrintUsage(std::ostream& out) {
   out << "usage: metrics_server [--port N] [--bind ADDR] [--path PATH] [--duration SECONDS]\n"
-         "                      [--record-for SECONDS] [--web-config FILE] [--security-config FILE]\n"
-         "                      [--native-histograms]\n"
+         "                      [--record-for SECONDS] [--native-histograms]\n"
+         "                      [--web-config FILE] [--security-config FILE]\n"
          "  --port N            TCP port to serve on (default 9090; 0 = any free port)\n"
          "  --bind ADDR         address to bind (default 0.0.0.0)\n"
          "  --path PATH         path of the Prometheus endpoint (default /metrics)\n"
