@@ -10,9 +10,13 @@
 
 #include "fuzz_input.h"
 #include "prometheus/counter.h"
+#if __has_include("prometheus/info.h")
+#include "prometheus/info.h"
+#endif
 #include "prometheus/summary.h"
 #include "semstreams/metric/openmetrics_format.h"
 #include "semstreams/metric/registry.h"
+#include "semstreams/metric/text_format.h"
 #include "semstreams/metric/vec.h"
 
 namespace semstreams::metric {
@@ -139,6 +143,24 @@ TEST(OpenMetricsTest, PythonParserAcceptsAFullRegistry) {
   EXPECT_EQ(PythonParserVerdict(om, "full"), "");
   EXPECT_EQ(PythonParserVerdict(OpenMetricsExposition(*registry, {true}), "full_created"), "");
 }
+
+#if __has_include("prometheus/info.h")
+// prometheus-cpp 1.2+ has an Info type (1.0.1 has not): OpenMetrics types it
+// as info, and the text format writes it as prometheus-cpp does.
+TEST(OpenMetricsTest, InfoFamiliesOfNewerPrometheusCppAreTypedInfo) {
+  auto registry = NewMetricsRegistry();
+  prometheus::BuildInfo()
+      .Name("build")
+      .Help("Build information")
+      .Register(*registry->PrometheusRegistry())
+      .Add({{"version", "1.2.3"}});
+  const std::string om = OpenMetricsExposition(*registry);
+  EXPECT_TRUE(Contains(om, "# TYPE build info\nbuild_info{version=\"1.2.3\"} 1\n")) << om;
+  EXPECT_EQ(PythonParserVerdict(om, "info"), "");
+  const std::string text = TextExposition(registry->Gather());
+  EXPECT_TRUE(Contains(text, "build_info{version=\"1.2.3\"} 1\n")) << text;
+}
+#endif
 
 // The exposition fuzzer's corpus, built the way the fuzzer builds it, plus
 // counters and histograms whose exemplars take the same bytes.

@@ -7,6 +7,7 @@
 
 #include "detail/snapshot_access.h"
 #include "exposition/escape.h"
+#include "exposition/info_metric.h"
 
 namespace semstreams::metric {
 namespace detail {
@@ -41,6 +42,8 @@ const char* TypeName(MetricType type) {
       return "histogram";
     case MetricType::Untyped:
       break;
+    default:
+      return "info";
   }
   return "unknown";
 }
@@ -69,6 +72,9 @@ void ForEachClaimedName(std::string_view name, MetricType type, F&& f) {
       break;
     case MetricType::Gauge:
     case MetricType::Untyped:
+      break;
+    default:  // Info
+      with(kInfoSuffix);
       break;
   }
 }
@@ -265,6 +271,9 @@ void AppendFamily(const FamilySnapshot& snapshot, const OpenMetricsOptions& opti
         break;
       case MetricType::Untyped:
         SeriesWriter(name, metric, out).Value("", metric.untyped.value);
+        break;
+      default:  // Info
+        SeriesWriter(name, metric, out).Value(kInfoSuffix, InfoValue(metric));
         break;
     }
   }

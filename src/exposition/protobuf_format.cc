@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "exposition/info_metric.h"
 #include "protozero/pbf_writer.hpp"
 #include "protozero/varint.hpp"
 
@@ -44,7 +45,7 @@ std::size_t SimpleMetricSize(prometheus::MetricType type, const prometheus::Clie
                              const SeriesExtras* extras) {
   if (in.timestamp_ms != 0 || (extras != nullptr && extras->exemplar)) return 0;
   if (type != prometheus::MetricType::Counter && type != prometheus::MetricType::Gauge &&
-      type != prometheus::MetricType::Untyped) {
+      type != prometheus::MetricType::Untyped && !IsInfo(type)) {
     return 0;
   }
   std::size_t size = FieldSize(kDoubleMessageSize);
@@ -156,6 +157,11 @@ void AddMetric(protozero::pbf_writer& family, prometheus::MetricType type,
     case prometheus::MetricType::Histogram:
       AddHistogram(out, in, extras);
       break;
+    default: {  // Info: metrics.proto has no such type; a gauge, as in text
+      protozero::pbf_writer gauge(out, metric_field::kGauge, kDoubleMessageSize);
+      gauge.add_double(1, InfoValue(in));
+      break;
+    }
   }
   if (in.timestamp_ms != 0) out.add_int64(metric_field::kTimestampMs, in.timestamp_ms);
 }
@@ -172,6 +178,8 @@ std::int32_t TypeOf(prometheus::MetricType type) {
       return kHistogram;
     case prometheus::MetricType::Untyped:
       break;
+    default:  // Info
+      return kGauge;
   }
   return kUntyped;
 }
@@ -187,7 +195,8 @@ void AppendProtobuf(const RegistrySnapshot& snapshot, std::string& out) {
     out.append(protozero::max_varint_length, '\0');
     {
       protozero::pbf_writer writer(out);
-      writer.add_string(family_field::kName, family.name);
+      writer.add_string(family_field::kName,
+                        IsInfo(family.type) ? family.name + kInfoSuffix : family.name);
       if (!family.help.empty()) writer.add_string(family_field::kHelp, family.help);
       writer.add_enum(family_field::kType, TypeOf(family.type));
       for (std::size_t i = 0; i < family.metric.size(); ++i) {

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "exposition/escape.h"
+#include "exposition/info_metric.h"
 
 namespace semstreams::metric {
 namespace {
@@ -90,15 +91,6 @@ void AppendSummary(std::string_view name, const ClientMetric& metric, std::strin
   AppendCount(name, "_count", metric, metric.summary.sample_count, out);
 }
 
-// prometheus-cpp 1.2+ has a sixth type, Info (Debian's 1.0.1 has not); like
-// prometheus-cpp's own serializer, it is written as a gauge named <name>_info.
-template <typename Metric>
-void AppendInfo(std::string_view name, const Metric& metric, std::string& out) {
-  if constexpr (requires { metric.info.value; }) {
-    AppendSample(name, "_info", metric, metric.info.value, out);
-  }
-}
-
 const char* TypeName(MetricType type) {
   switch (type) {
     case MetricType::Counter:
@@ -139,8 +131,8 @@ void AppendFamily(const MetricFamily& family, std::string& out) {
       case MetricType::Untyped:
         AppendSample(family.name, "", metric, metric.untyped.value, out);
         break;
-      default:
-        AppendInfo(family.name, metric, out);
+      default:  // Info
+        AppendSample(family.name, detail::kInfoSuffix, metric, detail::InfoValue(metric), out);
         break;
     }
   }
