@@ -12,6 +12,7 @@
 
 #include "detail/exemplar.h"
 #include "detail/native_histogram.h"
+#include "detail/stripes.h"
 #include "prometheus/client_metric.h"
 
 namespace semstreams::metric::detail {
@@ -28,17 +29,28 @@ inline double FromBits(std::uint64_t bits) {
   return v;
 }
 
-/// A double updated by compare-and-swap on its bit pattern: lock-free on every
-/// target we build for, unlike std::atomic<double>::fetch_add before C++20.
+/// Adds `delta` to the double whose bit pattern `bits` holds, by
+/// compare-and-swap: lock-free on every target we build for, unlike
+/// std::atomic<double>::fetch_add before C++20.
+inline void AddToBits(std::atomic<std::uint64_t>& bits, double delta) {
+  std::uint64_t old_bits = bits.load(std::memory_order_relaxed);
+  while (!bits.compare_exchange_weak(old_bits, ToBits(FromBits(old_bits) + delta),
+                                     std::memory_order_relaxed)) {
+  }
+}
+
+/// A double updated by compare-and-swap on its bit pattern (see AddToBits).
 class AtomicDouble {
  public:
   double Load() const { return FromBits(bits_.load(std::memory_order_relaxed)); }
   void Store(double v) { bits_.store(ToBits(v), std::memory_order_relaxed); }
-  void Add(double delta) {
+  void Add(double delta) { AddToBits(bits_, delta); }
+  /// One compare-and-swap: false when another writer got in between, which
+  /// is the caller's sign of contention (it then calls Add).
+  bool TryAdd(double delta) {
     std::uint64_t old_bits = bits_.load(std::memory_order_relaxed);
-    while (!bits_.compare_exchange_weak(old_bits, ToBits(FromBits(old_bits) + delta),
-                                        std::memory_order_relaxed)) {
-    }
+    return bits_.compare_exchange_strong(old_bits, ToBits(FromBits(old_bits) + delta),
+                                         std::memory_order_relaxed);
   }
 
  private:
@@ -47,40 +59,98 @@ class AtomicDouble {
 
 /// Whole increments go to an integer with one atomic add, as in Go's counter;
 /// only fractional amounts pay for a compare-and-swap loop.
+///
+/// A series that many threads write at a high rate is striped, as Java's
+/// LongAdder: once ContentionDetector says so, each thread adds to a stripe
+/// of its own and readers add the stripes up. Quiet series pay nothing for
+/// this: the detector samples on the ~1 in 1024 increments whose old value
+/// ends in ten one bits, the same test that already catches the 2^64 wrap.
 class CounterCell {
  public:
   void Inc() {
-    if (whole_.fetch_add(1, std::memory_order_relaxed) ==
-        std::numeric_limits<std::uint64_t>::max()) {
-      fraction_.Add(kTwoTo64);  // see Add
-    }
+    if (__builtin_expect(stripes_.Get() != nullptr, 0)) return AddStriped(1);
+    // Increments left before the word wraps, ending in ten zero bits on ~1 in
+    // 1024 increments (and 0 at the wrap): `not` and `test`, nothing to copy.
+    const std::uint64_t left = ~whole_.fetch_add(1, std::memory_order_relaxed);
+    if (__builtin_expect((left & kSampleMask) == 0, 0)) SampleInc(left);
   }
   void Add(double v) {
     // Counters only go up; NaN and negative amounts are dropped, never thrown.
     if (!(v >= 0)) return;
-    if (v < kMaxExactWhole && v == std::floor(v)) {
+    if (__builtin_expect(v < kMaxExactWhole && v == std::floor(v) && stripes_.Get() == nullptr,
+                         1)) {
       const auto whole = static_cast<std::uint64_t>(v);
-      // The integer wraps past 2^64; put the lost 2^64 where a double keeps it.
-      if (whole_.fetch_add(whole, std::memory_order_relaxed) >
-          std::numeric_limits<std::uint64_t>::max() - whole) {
-        fraction_.Add(kTwoTo64);
-      }
-    } else {
-      fraction_.Add(v);
+      const std::uint64_t old = whole_.fetch_add(whole, std::memory_order_relaxed);
+      // Crossing a multiple of 1024 (2^64 is one): sample, and catch the wrap.
+      if (__builtin_expect((old & kSampleMask) + whole > kSampleMask, 0)) SampleAdd(old, whole);
+      return;
     }
+    AddElsewhere(v);
   }
+  /// Every word added here only grows (and double addition in a fixed order
+  /// is monotonic), so a later read never returns less than an earlier one.
   double Value() const {
-    return static_cast<double>(whole_.load(std::memory_order_relaxed)) + fraction_.Load();
+    double total = static_cast<double>(whole_.load(std::memory_order_relaxed)) + fraction_.Load();
+    if (const std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
+      const std::size_t count = StripeCount();
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::atomic<std::uint64_t>* stripe = stripes + i * kStripeWords;
+        total += static_cast<double>(stripe[kWholeWord].load(std::memory_order_relaxed)) +
+                 FromBits(stripe[kFractionWord].load(std::memory_order_relaxed));
+      }
+    }
+    return total;
   }
   void Fill(prometheus::ClientMetric& out) const { out.counter.value = Value(); }
+
+  /// True once contention striped this cell (for tests).
+  bool Striped() const { return stripes_.Get() != nullptr; }
+  /// Stripes the cell now, as contention would (for tests).
+  void StripeNow() { stripes_.Publish(kStripeWords); }
 
   ExemplarStore exemplars;  // one position
 
  private:
   static constexpr double kMaxExactWhole = 9007199254740992.0;  // 2^53
   static constexpr double kTwoTo64 = 18446744073709551616.0;
+  static constexpr std::uint64_t kSampleMask = 1023;
+  static constexpr std::size_t kWholeWord = 0;  // in each stripe
+  static constexpr std::size_t kFractionWord = 1;
+
+  [[gnu::noinline, gnu::cold]] void SampleInc(std::uint64_t left) { SampleAdd(~left, 1); }
+
+  // `whole` was added to `old`, crossing a multiple of 1024.
+  [[gnu::noinline, gnu::cold]] void SampleAdd(std::uint64_t old, std::uint64_t whole) {
+    // The integer wraps past 2^64; put the lost 2^64 where a double keeps it.
+    if (old > std::numeric_limits<std::uint64_t>::max() - whole) fraction_.Add(kTwoTo64);
+    if (contention_.Note()) stripes_.Publish(kStripeWords);
+  }
+
+  // Fractions, and anything once striped: out of line, so that the quiet
+  // whole path saves no registers.
+  [[gnu::noinline]] void AddElsewhere(double v) {
+    std::atomic<std::uint64_t>* stripes = stripes_.Get();
+    if (v < kMaxExactWhole && v == std::floor(v)) {
+      AddStriped(static_cast<std::uint64_t>(v));  // whole: striped, or Add wouldn't be here
+    } else if (stripes != nullptr) {
+      AddToBits(stripes[ThisThreadStripe() * kStripeWords + kFractionWord], v);
+    } else {
+      fraction_.Add(v);
+    }
+  }
+
+  [[gnu::noinline]] void AddStriped(std::uint64_t whole) {
+    std::atomic<std::uint64_t>* stripe = stripes_.Get() + ThisThreadStripe() * kStripeWords;
+    if (stripe[kWholeWord].fetch_add(whole, std::memory_order_relaxed) >
+        std::numeric_limits<std::uint64_t>::max() - whole) {
+      AddToBits(stripe[kFractionWord], kTwoTo64);
+    }
+  }
+
   std::atomic<std::uint64_t> whole_{0};
   AtomicDouble fraction_;
+  LazyStripes stripes_;            // null until contended; in the node's padding
+  ContentionDetector contention_;  // likewise
 };
 
 class GaugeCell {
@@ -101,13 +171,21 @@ class GaugeCell {
 /// Non-cumulative bucket counts (one atomic add per observation); the
 /// cumulative form and the count are derived at collect time, so a scrape
 /// always sees count == the +Inf bucket.
+///
+/// Striped like CounterCell when several threads observe at a high rate: the
+/// sign is a failed compare-and-swap on the sum, which quiet series never
+/// see. Each stripe holds bucket counts and a sum; Fill adds them up, and the
+/// count still comes from the summed buckets. A native part with a bucket
+/// limit needs one view of all observations to decide a reset, so such
+/// histograms never stripe; the native buckets themselves are never striped.
 class HistogramCell {
  public:
   explicit HistogramCell(std::shared_ptr<const std::vector<double>> bounds,
                          std::shared_ptr<const NativeHistogramConfig> native = nullptr)
       : bounds_(std::move(bounds)),
         counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]),
-        native_(native ? std::make_unique<NativeHistogram>(std::move(native)) : nullptr) {
+        native_(native ? std::make_unique<NativeHistogram>(native) : nullptr),
+        stripable_(!native || native->max_buckets == 0) {
     for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
   }
 
@@ -133,8 +211,12 @@ class HistogramCell {
   }
 
   void ObserveInBucket(std::size_t i, double v) {
-    counts_[i].fetch_add(1, std::memory_order_relaxed);
-    sum_.Add(v);
+    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
+      ObserveStriped(stripes, i, v);
+    } else {
+      counts_[i].fetch_add(1, std::memory_order_relaxed);
+      if (__builtin_expect(!sum_.TryAdd(v), 0)) AddContended(v);
+    }
     if (native_) native_->Observe(v, &HistogramCell::Restart, this);
   }
 
@@ -146,12 +228,20 @@ class HistogramCell {
 
   std::uint64_t SampleCount() const {
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i <= bounds_->size(); ++i) {
-      total += counts_[i].load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i <= bounds_->size(); ++i) total += BucketTotal(i);
+    return total;
+  }
+  double SampleSum() const {
+    double total = sum_.Load();
+    if (const std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
+      const std::size_t stride = Stride();
+      const std::size_t count = StripeCount();
+      for (std::size_t s = 0; s < count; ++s) {
+        total += FromBits(stripes[s * stride + SumWord()].load(std::memory_order_relaxed));
+      }
     }
     return total;
   }
-  double SampleSum() const { return sum_.Load(); }
 
   void Fill(prometheus::ClientMetric& out) const {
     const std::vector<double>& bounds = *bounds_;
@@ -159,7 +249,7 @@ class HistogramCell {
     histogram.bucket.resize(bounds.size() + 1);
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i <= bounds.size(); ++i) {
-      cumulative += counts_[i].load(std::memory_order_relaxed);
+      cumulative += BucketTotal(i);
       histogram.bucket[i].cumulative_count = cumulative;
       histogram.bucket[i].upper_bound =
           i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
@@ -168,10 +258,49 @@ class HistogramCell {
     histogram.sample_sum = SampleSum();
   }
 
+  /// True once contention striped this cell (for tests).
+  bool Striped() const { return stripes_.Get() != nullptr; }
+  /// Stripes the cell now, as contention would (for tests).
+  void StripeNow() {
+    if (stripable_) stripes_.Publish(Stride());
+  }
+
   ExemplarStore exemplars;  // one position per bucket
 
  private:
+  // In each stripe: the bucket counts, then the sum's bit pattern.
+  std::size_t SumWord() const { return bounds_->size() + 1; }
+  std::size_t Stride() const { return StripeStride(bounds_->size() + 2); }
+
+  // Bucket i's count, its stripes included.
+  std::uint64_t BucketTotal(std::size_t i) const {
+    std::uint64_t total = counts_[i].load(std::memory_order_relaxed);
+    if (const std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
+      const std::size_t stride = Stride();
+      const std::size_t count = StripeCount();
+      for (std::size_t s = 0; s < count; ++s) {
+        total += stripes[s * stride + i].load(std::memory_order_relaxed);
+      }
+    }
+    return total;
+  }
+
+  // Another writer changed the sum under us: finish the add, and let the
+  // detector judge whether this series is contended.
+  [[gnu::noinline, gnu::cold]] void AddContended(double v) {
+    sum_.Add(v);
+    if (stripable_ && contention_.Note()) stripes_.Publish(Stride());
+  }
+
+  [[gnu::noinline]] void ObserveStriped(std::atomic<std::uint64_t>* stripes, std::size_t i,
+                                        double v) {
+    std::atomic<std::uint64_t>* stripe = stripes + ThisThreadStripe() * Stride();
+    stripe[i].fetch_add(1, std::memory_order_relaxed);
+    AddToBits(stripe[SumWord()], v);
+  }
+
   // The native bucket limit reset the whole histogram: start again from v.
+  // Histograms with a limit never stripe, so the stripes need no reset.
   static void Restart(void* self, double v) {
     auto& cell = *static_cast<HistogramCell*>(self);
     for (std::size_t i = 0; i <= cell.bounds_->size(); ++i) cell.counts_[i].store(0);
@@ -184,6 +313,9 @@ class HistogramCell {
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
   AtomicDouble sum_;
   std::unique_ptr<NativeHistogram> native_;  // null without native buckets
+  LazyStripes stripes_;                      // null until contended
+  ContentionDetector contention_;
+  const bool stripable_;  // false with a native bucket limit (see above)
 };
 
 }  // namespace semstreams::metric::detail

@@ -1,0 +1,172 @@
+// One series, many threads: every thread of a run records the SAME series, the
+// case of a stream processor's workers all counting "this service, this type,
+// success". Each operation runs on 1 and 2 threads; the figure compared is
+// wall time per call over all threads (0.5 of the 1-thread figure would be
+// perfect scaling). Next to ours: raw prometheus-cpp, and a bare relaxed
+// fetch_add on one shared word and on one word per thread (the physical
+// limits). bench/go/same_series runs the client_golang loops in the same run.
+//
+// The Quiet benchmarks compare a never-contended cell's single-thread Inc and
+// Add with a frozen copy of the cell before striping (baseline_counter_cell.h).
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "baseline_counter_cell.h"
+#include "detail/cells.h"
+#include "prometheus/counter.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "semstreams/metric/counter.h"
+#include "semstreams/metric/histogram.h"
+#include "semstreams/metric/registry.h"
+#include "series_shapes.h"
+
+namespace semstreams::metric::bench {
+namespace {
+
+void Finish(benchmark::State& state) { state.SetItemsProcessed(state.iterations()); }
+
+// Runs both thread counts: the ratio between them is what is measured. The
+// 1-thread run comes first, so it measures the series before any striping;
+// the 2-thread runs stripe it during Google Benchmark's sizing runs.
+#define SEMSTREAMS_SAME_SERIES_BENCH(name) BENCHMARK(name)->Threads(1)->Threads(2)->UseRealTime()
+
+prometheus::Registry& RawRegistry() {
+  static prometheus::Registry registry;
+  return registry;
+}
+
+CoreMetrics& Core() {
+  static auto registry = NewMetricsRegistry();
+  return registry->CoreMetrics();
+}
+
+// The same value sequence in every histogram benchmark, here and in Go.
+double NextObservation(double v) { return v > 12 ? 0 : v + 0.37; }
+
+void BM_SameSeries_Ours_CounterInc(benchmark::State& state) {
+  static const Counter counter = NewCounter({"", "", "same_counter_total", "h", {}});
+  for (auto _ : state) counter.Inc();
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_CounterInc);
+
+void BM_SameSeries_Ours_CounterAdd(benchmark::State& state) {
+  static const Counter counter = NewCounter({"", "", "same_counter_add_total", "h", {}});
+  for (auto _ : state) counter.Add(2);
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_CounterAdd);
+
+void BM_SameSeries_Ours_HistogramObserve(benchmark::State& state) {
+  static const Histogram histogram = NewHistogram({.name = "same_seconds", .help = "h"});
+  double v = 0;
+  for (auto _ : state) histogram.Observe(v = NextObservation(v));
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_HistogramObserve);
+
+void BM_SameSeries_Ours_NativeObserve(benchmark::State& state) {
+  static const Histogram histogram = NewHistogram(
+      {.name = "same_native_seconds", .help = "h", .native_histogram_bucket_factor = 1.1});
+  double v = 0;
+  for (auto _ : state) histogram.Observe(v = NextObservation(v));
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_NativeObserve);
+
+void BM_SameSeries_Ours_WithLabelValuesInc(benchmark::State& state) {
+  CoreMetrics& core = Core();
+  for (auto _ : state) {
+    core.MessagesProcessed.WithLabelValues(kServices[0], kTypes[0], kStatuses[0]).Inc();
+  }
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_WithLabelValuesInc);
+
+void BM_SameSeries_Ours_RecordMessageProcessed(benchmark::State& state) {
+  CoreMetrics& core = Core();
+  for (auto _ : state) core.RecordMessageProcessed(kServices[1], kTypes[1], kStatuses[0]);
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_RecordMessageProcessed);
+
+void BM_SameSeries_Raw_CounterIncrement(benchmark::State& state) {
+  static auto& counter = prometheus::BuildCounter()
+                             .Name("same_raw_counter_total")
+                             .Help("h")
+                             .Register(RawRegistry())
+                             .Add({});
+  for (auto _ : state) counter.Increment();
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Raw_CounterIncrement);
+
+void BM_SameSeries_Raw_HistogramObserve(benchmark::State& state) {
+  static auto& histogram = prometheus::BuildHistogram()
+                               .Name("same_raw_seconds")
+                               .Help("h")
+                               .Register(RawRegistry())
+                               .Add({}, prometheus::Histogram::BucketBoundaries{
+                                            .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10});
+  double v = 0;
+  for (auto _ : state) histogram.Observe(v = NextObservation(v));
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Raw_HistogramObserve);
+
+void BM_SameSeries_Atomic_SharedWord(benchmark::State& state) {
+  static std::atomic<std::uint64_t> word{0};
+  for (auto _ : state) word.fetch_add(1, std::memory_order_relaxed);
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Atomic_SharedWord);
+
+void BM_SameSeries_Atomic_OwnWord(benchmark::State& state) {
+  struct alignas(128) Word {
+    std::atomic<std::uint64_t> value{0};
+  };
+  static Word words[2];
+  std::atomic<std::uint64_t>& word = words[state.thread_index() % 2].value;
+  for (auto _ : state) word.fetch_add(1, std::memory_order_relaxed);
+  Finish(state);
+}
+SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Atomic_OwnWord);
+
+// A quiet series, one thread: today's cell against the frozen one, each
+// behind a handle like Counter's (an out-of-line call through a pointer to
+// the cell), interleaved by bench/run.
+template <class Cell>
+struct QuietHandle {
+  [[gnu::noinline]] void Inc() const { cell->Inc(); }
+  [[gnu::noinline]] void Add(double v) const { cell->Add(v); }
+  std::shared_ptr<Cell> cell = std::make_shared<Cell>();
+};
+template <class Cell>
+void QuietInc(benchmark::State& state) {
+  const QuietHandle<Cell> handle;
+  for (auto _ : state) handle.Inc();
+  benchmark::DoNotOptimize(handle.cell->Value());
+  Finish(state);
+}
+template <class Cell>
+void QuietAdd(benchmark::State& state) {
+  const QuietHandle<Cell> handle;
+  for (auto _ : state) handle.Add(2);
+  benchmark::DoNotOptimize(handle.cell->Value());
+  Finish(state);
+}
+void BM_Quiet_Ours_CellInc(benchmark::State& state) { QuietInc<detail::CounterCell>(state); }
+void BM_Quiet_Baseline_CellInc(benchmark::State& state) { QuietInc<BaselineCounterCell>(state); }
+void BM_Quiet_Ours_CellAdd(benchmark::State& state) { QuietAdd<detail::CounterCell>(state); }
+void BM_Quiet_Baseline_CellAdd(benchmark::State& state) { QuietAdd<BaselineCounterCell>(state); }
+BENCHMARK(BM_Quiet_Ours_CellInc)->UseRealTime();
+BENCHMARK(BM_Quiet_Baseline_CellInc)->UseRealTime();
+BENCHMARK(BM_Quiet_Ours_CellAdd)->UseRealTime();
+BENCHMARK(BM_Quiet_Baseline_CellAdd)->UseRealTime();
+
+}  // namespace
+}  // namespace semstreams::metric::bench

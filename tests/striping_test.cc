@@ -1,0 +1,348 @@
+// Lazy striping of hot cells (src/detail/stripes.h): quiet series, and series
+// two threads write slowly, never stripe; two threads writing one series fast
+// do; striped cells stay exact, a later read never shows less than an earlier
+// one (per reader and across readers ordered by a lock), histograms keep
+// _count == +Inf, and Delete/Reset keep handles working.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "detail/cells.h"
+#include "detail/stripes.h"
+#include "gather_util.h"
+#include "semstreams/metric/counter.h"
+#include "semstreams/metric/histogram.h"
+#include "semstreams/metric/registry.h"
+#include "semstreams/metric/vec.h"
+
+namespace semstreams::metric {
+namespace {
+
+using testing::FindFamily;
+using testing::FindSeries;
+
+// Runs fn(thread_index) on `threads` threads started together, and joins them.
+template <class Fn>
+void RunTogether(int threads, Fn fn) {
+  std::atomic<int> ready{0};
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (ready.load() < threads) std::this_thread::yield();
+      fn(t);
+    });
+  }
+  for (auto& thread : pool) thread.join();
+}
+
+std::shared_ptr<const std::vector<double>> Bounds() {
+  return std::make_shared<const std::vector<double>>(std::vector<double>{0.25, 0.5, 1});
+}
+
+TEST(StripeCountTest, IsAPowerOfTwoCoveringTheHardwareThreadsUpTo64) {
+  const std::size_t n = detail::StripeCount();
+  EXPECT_EQ(n & (n - 1), 0u);
+  EXPECT_GE(n, 2u);
+  EXPECT_LE(n, 64u);
+  EXPECT_GE(n, std::min<std::size_t>(64, std::thread::hardware_concurrency()));
+}
+
+TEST(StripeCountTest, ThreadsTakeDistinctStripesInTurn) {
+  std::vector<std::size_t> stripes(2);
+  // One after the other: each new thread takes the next stripe.
+  for (std::size_t& stripe : stripes) {
+    std::thread([&] { stripe = detail::ThisThreadStripe(); }).join();
+  }
+  EXPECT_NE(stripes[0], stripes[1]);
+  EXPECT_LT(stripes[0], detail::StripeCount());
+  EXPECT_EQ(detail::ThisThreadStripe(), detail::ThisThreadStripe());
+}
+
+TEST(StripedCellTest, QuietCellsStayUnstriped) {
+  detail::CounterCell inc, add, fraction;
+  detail::HistogramCell histogram(Bounds());
+  for (int i = 0; i < 1000000; ++i) {
+    inc.Inc();
+    add.Add(3);
+    fraction.Add(0.5);
+    histogram.Observe(0.3);
+  }
+  EXPECT_FALSE(inc.Striped());
+  EXPECT_FALSE(add.Striped());
+  EXPECT_FALSE(fraction.Striped());
+  EXPECT_FALSE(histogram.Striped());
+  EXPECT_EQ(inc.Value(), 1000000.0);
+  EXPECT_EQ(add.Value(), 3000000.0);
+}
+
+TEST(StripedCellTest, TwoThreadsWritingSlowlyDoNotStripe) {
+  // 2 x 20,000 increments paced 5 us apart: 1024 increments of the pair take
+  // ~2.5 ms, far outside the detector's window. Preemption only slows them.
+  detail::CounterCell counter;
+  RunTogether(2, [&](int) {
+    auto next = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20000; ++i) {
+      next += std::chrono::microseconds(5);
+      while (std::chrono::steady_clock::now() < next) {
+      }
+      counter.Inc();
+    }
+  });
+  EXPECT_FALSE(counter.Striped());
+  EXPECT_EQ(counter.Value(), 40000.0);
+}
+
+// Two threads writing one cell at full speed must make it stripe. Bounded by
+// a deadline, not a count: how soon the threads overlap depends on the
+// scheduler. Sanitizers slow each write past the detector's window (200 us
+// per 1024 increments of the series), so there only the forced path is tested.
+template <class Cell, class Write>
+bool StripesUnderContention(Cell& cell, Write write) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  RunTogether(2, [&](int) {
+    while (!cell.Striped() && std::chrono::steady_clock::now() < deadline) {
+      for (int i = 0; i < 10000; ++i) write();
+    }
+  });
+  return cell.Striped();
+}
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+TEST(StripedCellTest, ContendedCellsStripe) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs two threads at once";
+  if (kSanitized) GTEST_SKIP() << "sanitizers slow writes below the detector's rate";
+  detail::CounterCell inc, add;
+  detail::HistogramCell histogram(Bounds());
+  EXPECT_TRUE(StripesUnderContention(inc, [&] { inc.Inc(); }));
+  EXPECT_TRUE(StripesUnderContention(add, [&] { add.Add(2); }));
+  EXPECT_TRUE(StripesUnderContention(histogram, [&] { histogram.Observe(0.3); }));
+}
+
+TEST(StripedCellTest, HistogramsWithANativeBucketLimitNeverStripe) {
+  auto config = std::make_shared<detail::NativeHistogramConfig>();
+  config->max_buckets = 10;
+  detail::HistogramCell limited(Bounds(), config);
+  limited.StripeNow();
+  EXPECT_FALSE(limited.Striped());
+  auto unlimited_config = std::make_shared<detail::NativeHistogramConfig>();
+  detail::HistogramCell unlimited(Bounds(), unlimited_config);
+  unlimited.StripeNow();
+  EXPECT_TRUE(unlimited.Striped());
+}
+
+TEST(StripedCellTest, StripedCellsAreExact) {
+  constexpr int kThreads = 4;
+  constexpr int kOps = 100000;
+  detail::CounterCell counter;
+  detail::HistogramCell histogram(Bounds());
+  RunTogether(kThreads, [&](int t) {
+    for (int i = 0; i < kOps; ++i) {
+      if (i == kOps / 4 && t == 0) {  // half way into the threads' writes
+        counter.StripeNow();
+        histogram.StripeNow();
+      }
+      counter.Inc();
+      counter.Add(2);
+      counter.Add(0.5);  // the fraction path, exact in a double at these sizes
+      histogram.Observe(t % 2 == 0 ? 0.25 : 2);
+    }
+  });
+  ASSERT_TRUE(counter.Striped());
+  ASSERT_TRUE(histogram.Striped());
+  EXPECT_EQ(counter.Value(), 3.5 * kThreads * kOps);
+  EXPECT_EQ(histogram.SampleCount(), std::uint64_t{kThreads} * kOps);
+  EXPECT_EQ(histogram.SampleSum(), (0.25 + 2) * (kThreads / 2) * kOps);
+  prometheus::ClientMetric out;
+  histogram.Fill(out);
+  ASSERT_EQ(out.histogram.bucket.size(), 4u);
+  EXPECT_EQ(out.histogram.bucket[0].cumulative_count, std::uint64_t{kThreads / 2} * kOps);
+  EXPECT_EQ(out.histogram.bucket[2].cumulative_count, std::uint64_t{kThreads / 2} * kOps);
+  EXPECT_EQ(out.histogram.bucket[3].cumulative_count, std::uint64_t{kThreads} * kOps);
+  EXPECT_EQ(out.histogram.sample_count, std::uint64_t{kThreads} * kOps);
+}
+
+TEST(StripedCellTest, StripedCounterKeepsTheWrappedTwoTo64) {
+  // Whole amounts are below 2^53, so passing 2^64 takes over 2^11 adds; the
+  // unstriped word and each stripe wrap on their own and must keep the 2^64.
+  constexpr double kAmount = 9007199254740991.0;  // 2^53 - 1
+  constexpr int kAdds = (1 << 11) + 8;
+  detail::CounterCell counter;
+  for (int i = 0; i < kAdds; ++i) counter.Add(kAmount);
+  counter.StripeNow();
+  RunTogether(2, [&](int) {
+    for (int i = 0; i < kAdds; ++i) counter.Add(kAmount);
+  });
+  const double expected = kAmount * 3 * kAdds;
+  EXPECT_NEAR(counter.Value(), expected, expected * 1e-12);
+}
+
+// Readers of one striped counter and histogram while writers record: every
+// reader's successive reads never go down, and a read that starts after
+// another reader published its read (handed over under a mutex) never shows
+// less than it. Histogram reads keep count == +Inf.
+TEST(StripedCellTest, ConcurrentReadersSeeMonotonicValues) {
+  constexpr int kWriters = 3;
+  constexpr int kReaders = 3;
+  constexpr int kOps = 100000;
+  detail::CounterCell counter;
+  detail::HistogramCell histogram(Bounds());
+  std::atomic<int> writers_left{kWriters};
+  std::atomic<long> violations{0};
+  std::atomic<long> reads{0};
+  std::mutex handoff;
+  double published_value = 0;
+  std::uint64_t published_count = 0;
+  RunTogether(kWriters + kReaders, [&](int t) {
+    if (t < kWriters) {
+      for (int i = 0; i < kOps; ++i) {
+        if (i == kOps / 2 && t == 0) {
+          counter.StripeNow();
+          histogram.StripeNow();
+        }
+        counter.Inc();
+        histogram.Observe(i % 2 == 0 ? 0.25 : 0.75);
+      }
+      writers_left.fetch_sub(1);
+      return;
+    }
+    double last_value = 0;
+    std::uint64_t last_count = 0;
+    for (int read = 0; read < 10000000 && writers_left.load() > 0; ++read) {
+      double floor_value;
+      std::uint64_t floor_count;
+      {
+        std::lock_guard<std::mutex> lock(handoff);
+        floor_value = published_value;
+        floor_count = published_count;
+      }
+      const double value = counter.Value();
+      prometheus::ClientMetric out;
+      histogram.Fill(out);
+      const auto& h = out.histogram;
+      if (value < last_value || value < floor_value) violations.fetch_add(1);
+      if (h.sample_count < last_count || h.sample_count < floor_count ||
+          h.bucket.back().cumulative_count != h.sample_count) {
+        violations.fetch_add(1);
+      }
+      last_value = value;
+      last_count = h.sample_count;
+      {
+        std::lock_guard<std::mutex> lock(handoff);
+        published_value = std::max(published_value, value);
+        published_count = std::max(published_count, h.sample_count);
+      }
+      reads.fetch_add(1);
+    }
+  });
+  EXPECT_EQ(violations.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(counter.Value(), double{kWriters} * kOps);
+  EXPECT_EQ(histogram.SampleCount(), std::uint64_t{kWriters} * kOps);
+}
+
+// Recording threads on ONE series of each kind through the public API,
+// scraping threads checking every scrape against their own previous one.
+TEST(StripingTest, ConcurrentScrapersSeeMonotonicCountersAndConsistentHistograms) {
+  constexpr int kRecorders = 3;
+  constexpr int kScrapers = 2;
+  constexpr int kOps = 100000;
+  auto registry = NewMetricsRegistry();
+  const Counter counter = NewCounter({.name = "hot_total", .help = "h"});
+  const Histogram histogram =
+      NewHistogram({.name = "hot_seconds", .help = "h", .buckets = {0.25, 0.5, 1}});
+  ASSERT_TRUE(registry->RegisterCounter("hot", "counter", counter).ok());
+  ASSERT_TRUE(registry->RegisterHistogram("hot", "histogram", histogram).ok());
+  const std::map<std::string, std::string> labels = {
+      {"service", "svc"}, {"type", "t"}, {"status", "success"}};
+
+  std::atomic<int> recorders_left{kRecorders};
+  std::atomic<long> scrapes{0};
+  std::atomic<long> violations{0};
+  RunTogether(kRecorders + kScrapers, [&](int t) {
+    if (t < kRecorders) {
+      for (int i = 0; i < kOps; ++i) {
+        counter.Inc();
+        registry->CoreMetrics().RecordMessageProcessed("svc", "t", "success");
+        histogram.Observe(i % 2 == 0 ? 0.25 : 0.75);
+      }
+      recorders_left.fetch_sub(1);
+      return;
+    }
+    double last_counter = 0, last_core = 0;
+    std::uint64_t last_count = 0;
+    // Bounded: recorders finish in a few seconds even under TSan.
+    for (int scrape = 0; scrape < 1000000 && recorders_left.load() > 0; ++scrape) {
+      const auto families = registry->Gather();
+      const auto* c = FindFamily(families, "hot_total");
+      const auto* core = FindFamily(families, "semstreams_messages_processed_total");
+      const auto* h = FindFamily(families, "hot_seconds");
+      if (c == nullptr || h == nullptr || c->metric.size() != 1 || h->metric.size() != 1) {
+        violations.fetch_add(1);
+        continue;
+      }
+      if (c->metric[0].counter.value < last_counter) violations.fetch_add(1);
+      last_counter = c->metric[0].counter.value;
+      if (const auto* series = core == nullptr ? nullptr : FindSeries(*core, labels)) {
+        if (series->counter.value < last_core) violations.fetch_add(1);
+        last_core = series->counter.value;
+      }
+      const auto& hist = h->metric[0].histogram;
+      if (hist.bucket.size() != 4 || hist.bucket.back().cumulative_count != hist.sample_count ||
+          hist.sample_count < last_count) {
+        violations.fetch_add(1);
+      }
+      last_count = hist.sample_count;
+      scrapes.fetch_add(1);
+    }
+  });
+
+  EXPECT_EQ(violations.load(), 0);
+  EXPECT_GT(scrapes.load(), 0);
+  const auto families = registry->Gather();
+  const std::uint64_t total = std::uint64_t{kRecorders} * kOps;
+  EXPECT_EQ(FindFamily(families, "hot_total")->metric[0].counter.value, total);
+  EXPECT_EQ(FindSeries(*FindFamily(families, "semstreams_messages_processed_total"), labels)
+                ->counter.value,
+            total);
+  EXPECT_EQ(histogram.SampleCount(), total);
+  EXPECT_EQ(histogram.SampleSum(), (0.25 + 0.75) * total / 2);
+}
+
+// Reset and Delete drop a (possibly striped) child from the vector; handles
+// still held keep recording into it, and a fresh child starts from zero.
+TEST(StripingTest, ResetAndDeleteOfAHotChildKeepHandlesWorking) {
+  const CounterVec vec = NewCounterVec({.name = "hot_reset_total", .help = "h"}, {"k"});
+  const Counter held = vec.WithLabelValues("a");
+  RunTogether(4, [&](int) {
+    for (int i = 0; i < 50000; ++i) vec.WithLabelValues("a").Inc();
+  });
+  EXPECT_EQ(held.Value(), 200000.0);
+  EXPECT_TRUE(vec.DeleteLabelValues("a"));
+  held.Inc();
+  EXPECT_EQ(held.Value(), 200001.0);
+  EXPECT_EQ(vec.WithLabelValues("a").Value(), 0.0);
+  RunTogether(4, [&](int) {
+    for (int i = 0; i < 50000; ++i) vec.WithLabelValues("a").Inc();
+  });
+  vec.Reset();
+  EXPECT_EQ(vec.WithLabelValues("a").Value(), 0.0);
+}
+
+}  // namespace
+}  // namespace semstreams::metric
