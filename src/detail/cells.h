@@ -8,10 +8,12 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "detail/exemplar.h"
 #include "detail/native_histogram.h"
+#include "detail/native_merge.h"
 #include "detail/stripes.h"
 #include "prometheus/client_metric.h"
 
@@ -175,19 +177,24 @@ class GaugeCell {
 /// Striped like CounterCell when several threads observe at a high rate: the
 /// sign is a failed compare-and-swap on the sum, which quiet series never
 /// see. Each stripe holds bucket counts and a sum; Fill adds them up, and the
-/// count still comes from the summed buckets. A native part with a bucket
-/// limit needs one view of all observations to decide a reset, so such
-/// histograms never stripe; the native buckets themselves are never striped.
+/// count still comes from the summed buckets. A native part without a bucket
+/// limit is striped too: each stripe has a NativeHistogram of the same config
+/// (schema and zero threshold never change without a limit), merged at
+/// collect time. A native part with a bucket limit needs one view of all
+/// observations to decide a reset, so such histograms never stripe.
 class HistogramCell {
  public:
   explicit HistogramCell(std::shared_ptr<const std::vector<double>> bounds,
-                         std::shared_ptr<const NativeHistogramConfig> native = nullptr)
+                         const std::shared_ptr<const NativeHistogramConfig>& native = nullptr)
       : bounds_(std::move(bounds)),
         counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]),
         native_(native ? std::make_unique<NativeHistogram>(native) : nullptr),
-        stripable_(!native || native->max_buckets == 0) {
+        native_config_(native) {
     for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
   }
+  HistogramCell(const HistogramCell&) = delete;
+  HistogramCell& operator=(const HistogramCell&) = delete;
+  ~HistogramCell() { delete native_parts_.load(std::memory_order_relaxed); }
 
   void Observe(double v) { ObserveInBucket(BucketIndex(v), v); }
 
@@ -212,16 +219,28 @@ class HistogramCell {
 
   void ObserveInBucket(std::size_t i, double v) {
     if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
-      ObserveStriped(stripes, i, v);
-    } else {
-      counts_[i].fetch_add(1, std::memory_order_relaxed);
-      if (__builtin_expect(!sum_.TryAdd(v), 0)) AddContended(v);
+      return ObserveStriped(stripes, i, v);
     }
+    counts_[i].fetch_add(1, std::memory_order_relaxed);
+    if (__builtin_expect(!sum_.TryAdd(v), 0)) AddContended(v);
     if (native_) native_->Observe(v, &HistogramCell::Restart, this);
   }
 
-  /// The native buckets, or null when the histogram has none.
+  /// The native buckets, or null when the histogram has none (once striped,
+  /// only the part recorded before striping: read them with CollectNative).
   const NativeHistogram* native() const { return native_.get(); }
+
+  /// The native buckets, the stripes' included; only when native() is set.
+  void CollectNative(NativeHistogramSnapshot& out) const {
+    native_->Collect(out);
+    const NativeParts* parts = native_parts_.load(std::memory_order_acquire);
+    if (parts == nullptr) return;
+    for (const auto& part : parts->histograms) {
+      NativeHistogramSnapshot snapshot;
+      part->Collect(snapshot);
+      MergeNative(out, snapshot);
+    }
+  }
 
   /// Buckets including +Inf.
   std::size_t BucketCount() const { return bounds_->size() + 1; }
@@ -261,9 +280,7 @@ class HistogramCell {
   /// True once contention striped this cell (for tests).
   bool Striped() const { return stripes_.Get() != nullptr; }
   /// Stripes the cell now, as contention would (for tests).
-  void StripeNow() {
-    if (stripable_) stripes_.Publish(Stride());
-  }
+  void StripeNow() { Stripe(); }
 
   ExemplarStore exemplars;  // one position per bucket
 
@@ -285,18 +302,55 @@ class HistogramCell {
     return total;
   }
 
+  // One native histogram per stripe, same config as native_.
+  struct NativeParts {
+    std::vector<std::unique_ptr<NativeHistogram>> histograms;
+  };
+
+  bool Stripable() const { return !native_config_ || native_config_->max_buckets == 0; }
+
   // Another writer changed the sum under us: finish the add, and let the
   // detector judge whether this series is contended.
   [[gnu::noinline, gnu::cold]] void AddContended(double v) {
     sum_.Add(v);
-    if (stripable_ && contention_.Note()) stripes_.Publish(Stride());
+    if (Stripable() && contention_.Note()) Stripe();
+  }
+
+  // The native parts first, then the words: whoever sees the words sees the
+  // parts. Out of memory, the cell stays unstriped.
+  void Stripe() noexcept {
+    if (!Stripable() || stripes_.Get() != nullptr) return;
+    if (native_config_ && native_parts_.load(std::memory_order_acquire) == nullptr) {
+      NativeParts* parts = nullptr;
+      try {
+        auto made = std::make_unique<NativeParts>();
+        for (std::size_t s = 0; s < StripeCount(); ++s) {
+          made->histograms.push_back(std::make_unique<NativeHistogram>(native_config_));
+        }
+        parts = made.release();
+      } catch (const std::bad_alloc&) {
+        return;
+      }
+      NativeParts* expected = nullptr;
+      if (!native_parts_.compare_exchange_strong(expected, parts, std::memory_order_acq_rel)) {
+        delete parts;
+      }
+    }
+    stripes_.Publish(Stride());
   }
 
   [[gnu::noinline]] void ObserveStriped(std::atomic<std::uint64_t>* stripes, std::size_t i,
                                         double v) {
-    std::atomic<std::uint64_t>* stripe = stripes + ThisThreadStripe() * Stride();
+    const std::size_t s = ThisThreadStripe();
+    std::atomic<std::uint64_t>* stripe = stripes + s * Stride();
     stripe[i].fetch_add(1, std::memory_order_relaxed);
     AddToBits(stripe[SumWord()], v);
+    if (native_) {
+      // No bucket limit here (Stripable), so the restart hook never runs.
+      native_parts_.load(std::memory_order_acquire)
+          ->histograms[s]
+          ->Observe(v, &HistogramCell::Restart, this);
+    }
   }
 
   // The native bucket limit reset the whole histogram: start again from v.
@@ -313,9 +367,12 @@ class HistogramCell {
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
   AtomicDouble sum_;
   std::unique_ptr<NativeHistogram> native_;  // null without native buckets
-  LazyStripes stripes_;                      // null until contended
+  // Null without native buckets; kept to give each stripe its own.
+  std::shared_ptr<const NativeHistogramConfig> native_config_;
+  LazyStripes stripes_;  // null until contended
   ContentionDetector contention_;
-  const bool stripable_;  // false with a native bucket limit (see above)
+  // Null until striped with a native part; freed with the cell.
+  std::atomic<NativeParts*> native_parts_{nullptr};
 };
 
 }  // namespace semstreams::metric::detail

@@ -39,8 +39,7 @@ inline void CollectExtras(const CounterCell& cell, FamilySnapshot& out, std::siz
 
 /// A histogram's native buckets and newest exemplar per bucket, if any.
 inline void CollectExtras(const HistogramCell& cell, FamilySnapshot& out, std::size_t i) {
-  if (const NativeHistogram* native = cell.native())
-    native->Collect(out.ExtrasAt(i).native.emplace());
+  if (cell.native() != nullptr) cell.CollectNative(out.ExtrasAt(i).native.emplace());
   if (!cell.exemplars.Recorded()) return;
   const std::size_t buckets = cell.BucketCount();
   std::vector<std::optional<ExemplarSample>> exemplars(buckets);
