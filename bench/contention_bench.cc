@@ -159,6 +159,17 @@ void QuietAdd(benchmark::State& state) {
   benchmark::DoNotOptimize(handle.cell->Value());
   Finish(state);
 }
+// What a call costs once the cell is striped, on one thread: what each of N
+// threads pays when they record the series together.
+void BM_Quiet_Striped_CellInc(benchmark::State& state) {
+  const QuietHandle<detail::CounterCell> handle;
+  handle.cell->StripeNow();
+  for (auto _ : state) handle.Inc();
+  benchmark::DoNotOptimize(handle.cell->Value());
+  Finish(state);
+}
+BENCHMARK(BM_Quiet_Striped_CellInc)->UseRealTime();
+
 void BM_Quiet_Ours_CellInc(benchmark::State& state) { QuietInc<detail::CounterCell>(state); }
 void BM_Quiet_Baseline_CellInc(benchmark::State& state) { QuietInc<BaselineCounterCell>(state); }
 void BM_Quiet_Ours_CellAdd(benchmark::State& state) { QuietAdd<detail::CounterCell>(state); }
