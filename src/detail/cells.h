@@ -70,7 +70,7 @@ class AtomicDouble {
 class CounterCell {
  public:
   void Inc() {
-    if (__builtin_expect(stripes_.Get() != nullptr, 0)) return AddStriped(1);
+    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) return AddStriped(stripes, 1);
     // Increments left before the word wraps, ending in ten zero bits on ~1 in
     // 1024 increments (and 0 at the wrap): `not` and `test`, nothing to copy.
     const std::uint64_t left = ~whole_.fetch_add(1, std::memory_order_relaxed);
@@ -133,7 +133,8 @@ class CounterCell {
   [[gnu::noinline]] void AddElsewhere(double v) {
     std::atomic<std::uint64_t>* stripes = stripes_.Get();
     if (v < kMaxExactWhole && v == std::floor(v)) {
-      AddStriped(static_cast<std::uint64_t>(v));  // whole: striped, or Add wouldn't be here
+      // Whole: striped, or Add wouldn't be here.
+      AddStriped(stripes, static_cast<std::uint64_t>(v));
     } else if (stripes != nullptr) {
       AddToBits(stripes[ThisThreadStripe() * kStripeWords + kFractionWord], v);
     } else {
@@ -141,12 +142,25 @@ class CounterCell {
     }
   }
 
-  [[gnu::noinline]] void AddStriped(std::uint64_t whole) {
-    std::atomic<std::uint64_t>* stripe = stripes_.Get() + ThisThreadStripe() * kStripeWords;
+  // A leaf on the common path (the thread's first use tail-calls out), so
+  // that it saves no registers: each call's atomic add waits for the loads
+  // and stores before it.
+  [[gnu::noinline]] void AddStriped(std::atomic<std::uint64_t>* stripes, std::uint64_t whole) {
+    const std::uint32_t index = stripes_internal::tls_stripe;
+    if (__builtin_expect(index == stripes_internal::kUnassigned, 0)) {
+      return AssignThenAdd(stripes, whole);
+    }
+    std::atomic<std::uint64_t>* stripe = stripes + std::size_t{index} * kStripeWords;
     if (stripe[kWholeWord].fetch_add(whole, std::memory_order_relaxed) >
         std::numeric_limits<std::uint64_t>::max() - whole) {
       AddToBits(stripe[kFractionWord], kTwoTo64);
     }
+  }
+
+  [[gnu::noinline, gnu::cold]] void AssignThenAdd(std::atomic<std::uint64_t>* stripes,
+                                                  std::uint64_t whole) {
+    stripes_internal::AssignThread();
+    AddStriped(stripes, whole);
   }
 
   std::atomic<std::uint64_t> whole_{0};
@@ -339,9 +353,13 @@ class HistogramCell {
     stripes_.Publish(Stride());
   }
 
+  // As CounterCell::AddStriped: the thread's first use tail-calls out.
   [[gnu::noinline]] void ObserveStriped(std::atomic<std::uint64_t>* stripes, std::size_t i,
                                         double v) {
-    const std::size_t s = ThisThreadStripe();
+    const std::uint32_t s = stripes_internal::tls_stripe;
+    if (__builtin_expect(s == stripes_internal::kUnassigned, 0)) {
+      return AssignThenObserve(stripes, i, v);
+    }
     std::atomic<std::uint64_t>* stripe = stripes + s * Stride();
     stripe[i].fetch_add(1, std::memory_order_relaxed);
     AddToBits(stripe[SumWord()], v);
@@ -351,6 +369,12 @@ class HistogramCell {
           ->histograms[s]
           ->Observe(v, &HistogramCell::Restart, this);
     }
+  }
+
+  [[gnu::noinline, gnu::cold]] void AssignThenObserve(std::atomic<std::uint64_t>* stripes,
+                                                      std::size_t i, double v) {
+    stripes_internal::AssignThread();
+    ObserveStriped(stripes, i, v);
   }
 
   // The native bucket limit reset the whole histogram: start again from v.
