@@ -89,13 +89,14 @@ TEST(StripedCellTest, QuietCellsStayUnstriped) {
 }
 
 TEST(StripedCellTest, TwoThreadsWritingSlowlyDoNotStripe) {
-  // 2 x 20,000 increments paced 5 us apart: 1024 increments of the pair take
-  // ~2.5 ms, far outside the detector's window. Preemption only slows them.
+  // 2 x 20,000 increments at least 5 us apart: 1024 increments of the pair
+  // take >= 2.5 ms, far outside the detector's window.
   detail::CounterCell counter;
   RunTogether(2, [&](int) {
-    auto next = std::chrono::steady_clock::now();
     for (int i = 0; i < 20000; ++i) {
-      next += std::chrono::microseconds(5);
+      // From now, not from a schedule: a thread that was descheduled must
+      // not catch up in a burst.
+      const auto next = std::chrono::steady_clock::now() + std::chrono::microseconds(5);
       while (std::chrono::steady_clock::now() < next) {
       }
       counter.Inc();
