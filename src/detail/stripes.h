@@ -20,12 +20,13 @@ inline constexpr std::uint32_t kUnassigned = 0xFFFFFFFFu;
 // Constant-initialised, so reading them is a plain TLS load.
 inline thread_local std::uint32_t tls_stripe = kUnassigned;
 inline thread_local std::uint32_t tls_token = 0;
-/// Gives this thread its number (round robin over all threads) and stripe.
+/// Gives this thread its number (for ContentionDetector) and stripe.
 std::uint32_t AssignThread() noexcept;
 }  // namespace stripes_internal
 
-/// The stripe this thread writes, in [0, StripeCount()): threads take them in
-/// turn on first use, so the first StripeCount() threads never share one.
+/// The stripe this thread writes, in [0, StripeCount()): a thread takes the
+/// lowest stripe no live thread holds on first use and frees it on exit, so
+/// up to StripeCount() threads running at once never share one.
 inline std::size_t ThisThreadStripe() noexcept {
   std::uint32_t stripe = stripes_internal::tls_stripe;
   if (__builtin_expect(stripe == stripes_internal::kUnassigned, 0)) {
