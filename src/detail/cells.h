@@ -79,15 +79,17 @@ class CounterCell {
   void Add(double v) {
     // Counters only go up; NaN and negative amounts are dropped, never thrown.
     if (!(v >= 0)) return;
-    if (__builtin_expect(v < kMaxExactWhole && v == std::floor(v) && stripes_.Get() == nullptr,
-                         1)) {
+    if (__builtin_expect(v < kMaxExactWhole && v == std::floor(v), 1)) {
       const auto whole = static_cast<std::uint64_t>(v);
+      if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
+        return AddStriped(stripes, whole);
+      }
       const std::uint64_t old = whole_.fetch_add(whole, std::memory_order_relaxed);
       // Crossing a multiple of 1024 (2^64 is one): sample, and catch the wrap.
       if (__builtin_expect((old & kSampleMask) + whole > kSampleMask, 0)) SampleAdd(old, whole);
       return;
     }
-    AddElsewhere(v);
+    AddFraction(v);
   }
   /// Every word added here only grows (and double addition in a fixed order
   /// is monotonic), so a later read never returns less than an earlier one.
@@ -128,14 +130,9 @@ class CounterCell {
     if (contention_.Note()) stripes_.Publish(kStripeWords);
   }
 
-  // Fractions, and anything once striped: out of line, so that the quiet
-  // whole path saves no registers.
-  [[gnu::noinline]] void AddElsewhere(double v) {
-    std::atomic<std::uint64_t>* stripes = stripes_.Get();
-    if (v < kMaxExactWhole && v == std::floor(v)) {
-      // Whole: striped, or Add wouldn't be here.
-      AddStriped(stripes, static_cast<std::uint64_t>(v));
-    } else if (stripes != nullptr) {
+  // Out of line, so that the whole-number path saves no registers.
+  [[gnu::noinline]] void AddFraction(double v) {
+    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
       AddToBits(stripes[ThisThreadStripe() * kStripeWords + kFractionWord], v);
     } else {
       fraction_.Add(v);
