@@ -360,12 +360,16 @@ class HistogramCell {
     std::atomic<std::uint64_t>* stripe = stripes + s * Stride();
     stripe[i].fetch_add(1, std::memory_order_relaxed);
     AddToBits(stripe[SumWord()], v);
-    if (native_) {
-      // No bucket limit here (Stripable), so the restart hook never runs.
-      native_parts_.load(std::memory_order_acquire)
-          ->histograms[s]
-          ->Observe(v, &HistogramCell::Restart, this);
-    }
+    if (native_) ObserveNativeStripe(s, v);
+  }
+
+  // Out of line (a tail call), so that the classic striped path saves no
+  // registers.
+  [[gnu::noinline]] void ObserveNativeStripe(std::uint32_t s, double v) {
+    // No bucket limit here (Stripable), so the restart hook never runs.
+    native_parts_.load(std::memory_order_acquire)
+        ->histograms[s]
+        ->Observe(v, &HistogramCell::Restart, this);
   }
 
   [[gnu::noinline, gnu::cold]] void AssignThenObserve(std::atomic<std::uint64_t>* stripes,
