@@ -248,7 +248,7 @@ class HistogramCell {
     if (parts == nullptr) return;
     for (const auto& part : parts->histograms) {
       NativeHistogramSnapshot snapshot;
-      part->Collect(snapshot);
+      part->histogram.Collect(snapshot);
       MergeNative(out, snapshot);
     }
   }
@@ -313,9 +313,15 @@ class HistogramCell {
     return total;
   }
 
-  // One native histogram per stripe, same config as native_.
+  // One native histogram per stripe, same config as native_, each on lines
+  // of its own (its counters are written by its thread only).
+  struct alignas(kStripeBytes) NativePart {
+    explicit NativePart(std::shared_ptr<const NativeHistogramConfig> config)
+        : histogram(std::move(config)) {}
+    NativeHistogram histogram;
+  };
   struct NativeParts {
-    std::vector<std::unique_ptr<NativeHistogram>> histograms;
+    std::vector<std::unique_ptr<NativePart>> histograms;
   };
 
   bool Stripable() const { return !native_config_ || native_config_->max_buckets == 0; }
@@ -336,7 +342,7 @@ class HistogramCell {
       try {
         auto made = std::make_unique<NativeParts>();
         for (std::size_t s = 0; s < StripeCount(); ++s) {
-          made->histograms.push_back(std::make_unique<NativeHistogram>(native_config_));
+          made->histograms.push_back(std::make_unique<NativePart>(native_config_));
         }
         parts = made.release();
       } catch (const std::bad_alloc&) {
@@ -369,7 +375,7 @@ class HistogramCell {
     // No bucket limit here (Stripable), so the restart hook never runs.
     native_parts_.load(std::memory_order_acquire)
         ->histograms[s]
-        ->Observe(v, &HistogramCell::Restart, this);
+        ->histogram.Observe(v, &HistogramCell::Restart, this);
   }
 
   [[gnu::noinline, gnu::cold]] void AssignThenObserve(std::atomic<std::uint64_t>* stripes,
