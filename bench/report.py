@@ -147,6 +147,16 @@ if "BM_Ours_Protobuf10k/real_time" in scrape and "BM_Ours_Scrape10k/real_time" i
     text = ns(scrape["BM_Ours_Scrape10k/real_time"])
     row("snapshot + protobuf, 10,000 series", fmt(proto, 0), fmt(text, 0) + " (our text)",
         f"{proto / text:.2f}", "<= 1.0 of our text", proto <= text)
+# client_golang 1.14 on the same shapes in the same run, for scale.
+if paired and "observe_native_cpu_ns" in go:
+    theirs = go["observe_native_cpu_ns"]
+    rows.append(("native Observe vs client_golang 1.14's (classic + native, CPU)",
+                 fmt(paired["native_ns"], 2), fmt(theirs, 2), f"{paired['native_ns'] / theirs:.2f}",
+                 "reported", "INFO"))
+if "BM_Ours_Protobuf10k/real_time" in scrape and "gather_protobuf_10k_cpu_ns" in go:
+    ours, theirs = cpu_ns(scrape["BM_Ours_Protobuf10k/real_time"]), go["gather_protobuf_10k_cpu_ns"]
+    rows.append(("protobuf, 10,000 series, CPU (vs client_golang 1.14 Gather + encode)",
+                 fmt(ours, 0), fmt(theirs, 0), f"{ours / theirs:.2f}", "reported", "INFO"))
 
 memory_ours = load("memory_ours").get("BM_Ours_BytesPerSeries/iterations:1")
 memory_raw = load("memory_raw").get("BM_Raw_BytesPerSeries/iterations:1")
