@@ -212,13 +212,15 @@ class HistogramCell {
   /// The bucket `v` falls in: the first whose bound is >= v, else +Inf.
   std::size_t BucketIndex(double v) const {
     const std::vector<double>& bounds = *bounds_;
-    // Linear search beats binary search for the short lists people use (Go
-    // switches at 35 bounds for the same reason).
+    // Short lists (the ones people use; Go switches at 35 bounds too) are
+    // counted without branches: the bounds below v are a prefix of the sorted
+    // list, and a data-dependent exit would be mispredicted whenever
+    // observations vary.
     // `!(v <= bound)` rather than `v > bound`: NaN is <= no bound, so like
     // client_golang it belongs in +Inf, not in the first bucket.
     std::size_t i = 0;
     if (bounds.size() < 35) {
-      while (i < bounds.size() && !(v <= bounds[i])) ++i;
+      for (const double bound : bounds) i += !(v <= bound) ? 1 : 0;
     } else if (std::isnan(v)) {
       i = bounds.size();
     } else {
@@ -232,9 +234,11 @@ class HistogramCell {
     if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
       return ObserveStriped(stripes, i, v);
     }
+    // Native first: its dependent loads (layout, directory, chunk) then run
+    // while nothing locked is pending; after a locked add they would wait.
+    if (native_) native_->Observe(v, &HistogramCell::Restart, this);
     counts_[i].fetch_add(1, std::memory_order_relaxed);
     if (__builtin_expect(!sum_.TryAdd(v), 0)) AddContended(v);
-    if (native_) native_->Observe(v, &HistogramCell::Restart, this);
   }
 
   /// The native buckets, or null when the histogram has none (once striped,
@@ -384,14 +388,13 @@ class HistogramCell {
     ObserveStriped(stripes, i, v);
   }
 
-  // The native bucket limit reset the whole histogram: start again from v.
+  // The native bucket limit reset the whole histogram: start again, empty;
+  // the observation that overflowed is counted right after (ObserveInBucket).
   // Histograms with a limit never stripe, so the stripes need no reset.
-  static void Restart(void* self, double v) {
+  static void Restart(void* self, double) {
     auto& cell = *static_cast<HistogramCell*>(self);
     for (std::size_t i = 0; i <= cell.bounds_->size(); ++i) cell.counts_[i].store(0);
     cell.sum_.Store(0);
-    cell.counts_[cell.BucketIndex(v)].fetch_add(1, std::memory_order_relaxed);
-    cell.sum_.Add(v);
   }
 
   std::shared_ptr<const std::vector<double>> bounds_;

@@ -93,13 +93,17 @@ void Decode(const unsigned char* in, std::size_t size, ExemplarSample& out) {
   }
 }
 
-// The kernel's last tick of the wall clock: a few ns where reading the exact
-// time costs 20 ns or more, and well within what an exemplar's timestamp
-// needs (Prometheus keeps milliseconds; a tick is 1 to 4 ms).
-double CoarseWallClockSeconds() {
+// The kernel's last tick of the wall clock, in nanoseconds: a few ns where
+// reading the exact time costs 20 ns or more, and well within what an
+// exemplar's timestamp needs (Prometheus keeps milliseconds; a tick is 1 to
+// 4 ms). Integer, so the recorder does no floating-point work; Read converts.
+std::uint64_t CoarseWallClockNanos() {
   timespec now{};
-  if (clock_gettime(CLOCK_REALTIME_COARSE, &now) != 0) return WallClockSeconds();
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+  if (clock_gettime(CLOCK_REALTIME_COARSE, &now) != 0) {
+    return static_cast<std::uint64_t>(WallClockSeconds() * 1e9);
+  }
+  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(now.tv_nsec);
 }
 
 }  // namespace
@@ -146,7 +150,7 @@ void ExemplarStore::Record(std::size_t index, std::size_t count, double value,
   // Release stores (plain moves on x86) instead of a fence, which TSan cannot
   // model: a reader that sees any of them also sees the odd sequence above.
   slot.value.store(ToBits(value), std::memory_order_release);
-  slot.timestamp.store(ToBits(CoarseWallClockSeconds()), std::memory_order_release);
+  slot.timestamp.store(CoarseWallClockNanos(), std::memory_order_release);
   slot.size.store(size, std::memory_order_release);
   for (std::size_t w = 0; w * 8 < size; ++w) {
     std::uint64_t word;
@@ -169,7 +173,9 @@ bool ExemplarStore::Read(std::size_t index, ExemplarSample& out) const {
     if ((before & 1) != 0) continue;
     // Acquire loads pair with the writer's release stores (see Record).
     const double value = FromBits(slot.value.load(std::memory_order_acquire));
-    const double timestamp = FromBits(slot.timestamp.load(std::memory_order_acquire));
+    const auto nanos = slot.timestamp.load(std::memory_order_acquire);
+    const double timestamp = static_cast<double>(nanos / 1'000'000'000u) +
+                             static_cast<double>(nanos % 1'000'000'000u) * 1e-9;
     std::size_t size = slot.size.load(std::memory_order_acquire);
     if (size > kExemplarMaxBytes) size = kExemplarMaxBytes;  // torn: retried below
     for (std::size_t w = 0; w * 8 < size; ++w) {

@@ -27,8 +27,8 @@ inline constexpr std::size_t kExemplarMaxBytes = 4 * kExemplarMaxChars;
 struct ExemplarSlot {
   std::atomic<std::uint64_t> seq{0};  // odd while written; 0: never written
   std::atomic<std::uint64_t> value{0};
-  std::atomic<std::uint64_t> timestamp{0};
-  std::atomic<std::uint64_t> size{0};  // bytes of `words` in use
+  std::atomic<std::uint64_t> timestamp{0};  // wall clock, ns since the epoch
+  std::atomic<std::uint64_t> size{0};       // bytes of `words` in use
   std::atomic<std::uint64_t> words[kExemplarMaxBytes / 8] = {};
 };
 

@@ -136,41 +136,48 @@ double UpperBound(std::int32_t key, int schema) {
   return std::ldexp(frac, exp);
 }
 
+Buckets::Directory* Buckets::Directory::New(std::int64_t first, std::size_t size) {
+  void* memory = ::operator new(sizeof(Directory) + size * sizeof(std::atomic<Chunk*>));
+  auto* dir = new (memory) Directory{first, size};
+  auto* slots = new (static_cast<void*>(dir + 1)) std::atomic<Chunk*>[size];
+  for (std::size_t i = 0; i < size; ++i) slots[i].store(nullptr, std::memory_order_relaxed);
+  return dir;
+}
+
+void Buckets::Directory::Delete::operator()(Directory* dir) const {
+  // Header and slots are trivially destructible: only the memory goes.
+  ::operator delete(static_cast<void*>(dir));
+}
+
 std::atomic<std::uint64_t>& Buckets::Make(std::int32_t key) {
   const std::int64_t c = key >> kChunkBits;
   Directory* dir = dir_.load(std::memory_order_relaxed);
   if (dir == nullptr || c < dir->first || c >= dir->first + static_cast<std::int64_t>(dir->size)) {
     // Grow geometrically towards the new chunk; the old directory stays
     // alive for recorders that still hold it.
-    auto grown = std::make_unique<Directory>();
-    if (dir == nullptr) {
-      grown->first = c - 1;
-      grown->size = 4;
-    } else {
+    std::int64_t first = c - 1;
+    std::int64_t size = 4;
+    if (dir != nullptr) {
       const std::int64_t old_last = dir->first + static_cast<std::int64_t>(dir->size) - 1;
-      const std::int64_t first = std::min(dir->first, c);
       const std::int64_t last = std::max(old_last, c);
-      const auto size =
-          std::max<std::int64_t>(last - first + 1, 2 * static_cast<std::int64_t>(dir->size));
-      grown->first = c < dir->first ? last - size + 1 : first;
-      grown->size = static_cast<std::size_t>(size);
+      size = std::max<std::int64_t>(last - std::min(dir->first, c) + 1,
+                                    2 * static_cast<std::int64_t>(dir->size));
+      first = c < dir->first ? last - size + 1 : std::min(dir->first, c);
     }
-    grown->chunks = std::make_unique<std::atomic<Chunk*>[]>(grown->size);
-    for (std::size_t i = 0; i < grown->size; ++i) {
-      grown->chunks[i].store(nullptr, std::memory_order_relaxed);
-    }
+    std::unique_ptr<Directory, Directory::Delete> grown(
+        Directory::New(first, static_cast<std::size_t>(size)));
     if (dir != nullptr) {
       for (std::size_t i = 0; i < dir->size; ++i) {
         const auto to = dir->first + static_cast<std::int64_t>(i) - grown->first;
-        grown->chunks[to].store(dir->chunks[i].load(std::memory_order_relaxed),
-                                std::memory_order_relaxed);
+        grown->chunks()[to].store(dir->chunks()[i].load(std::memory_order_relaxed),
+                                  std::memory_order_relaxed);
       }
     }
     dir = grown.get();
     directories_.push_back(std::move(grown));
     dir_.store(dir, std::memory_order_release);
   }
-  std::atomic<Chunk*>& slot = dir->chunks[c - dir->first];
+  std::atomic<Chunk*>& slot = dir->chunks()[c - dir->first];
   Chunk* chunk = slot.load(std::memory_order_relaxed);
   if (chunk == nullptr) {
     chunks_.push_back(std::make_unique<Chunk>());

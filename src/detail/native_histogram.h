@@ -11,6 +11,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <vector>
 
 namespace semstreams::metric {
@@ -133,7 +134,7 @@ class Buckets {
     if (dir == nullptr) return nullptr;
     const std::int64_t c = (key >> kChunkBits) - dir->first;
     if (static_cast<std::uint64_t>(c) >= dir->size) return nullptr;
-    Chunk* chunk = dir->chunks[c].load(std::memory_order_acquire);
+    Chunk* chunk = dir->chunks()[c].load(std::memory_order_acquire);
     if (chunk == nullptr) return nullptr;
     return &chunk->counts[key & (kChunkSize - 1)];
   }
@@ -148,7 +149,7 @@ class Buckets {
     const Directory* dir = dir_.load(std::memory_order_relaxed);
     if (dir == nullptr) return;
     for (std::size_t c = 0; c < dir->size; ++c) {
-      Chunk* chunk = dir->chunks[c].load(std::memory_order_relaxed);
+      Chunk* chunk = dir->chunks()[c].load(std::memory_order_relaxed);
       if (chunk == nullptr) continue;
       const auto base =
           static_cast<std::int32_t>((dir->first + static_cast<std::int64_t>(c)) << kChunkBits);
@@ -166,14 +167,25 @@ class Buckets {
     }
     std::atomic<std::uint64_t> counts[kChunkSize];
   };
+  // A header followed, in the same allocation, by `size` chunk pointers: the
+  // recorder finds a chunk pointer one load after the directory, not two.
   struct Directory {
-    std::int64_t first = 0;  // chunk number of chunks[0]
-    std::size_t size = 0;
-    std::unique_ptr<std::atomic<Chunk*>[]> chunks;
+    std::int64_t first;  // chunk number of chunks()[0]
+    std::size_t size;
+    std::atomic<Chunk*>* chunks() const {
+      return std::launder(reinterpret_cast<std::atomic<Chunk*>*>(
+          const_cast<Directory*>(this) + 1));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    }
+    /// A directory of `size` empty slots starting at chunk number `first`.
+    static Directory* New(std::int64_t first, std::size_t size);
+    struct Delete {
+      void operator()(Directory* dir) const;
+    };
   };
+  static_assert(sizeof(Directory) % alignof(std::atomic<Chunk*>) == 0);
 
   std::atomic<Directory*> dir_{nullptr};
-  std::vector<std::unique_ptr<Directory>> directories_;  // every one published
+  std::vector<std::unique_ptr<Directory, Directory::Delete>> directories_;  // every one published
   std::vector<std::unique_ptr<Chunk>> chunks_;
 };
 

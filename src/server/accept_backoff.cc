@@ -31,6 +31,7 @@ struct Watched {
   std::condition_variable unwatched;
   std::map<int, std::chrono::milliseconds> delay_of_fd;  // 0 until the first failure
   std::atomic<int> count{0};                             // lets other accepts skip the lock
+  std::atomic<std::uint64_t> backoffs{0};
 };
 
 Watched& State() {
@@ -54,6 +55,7 @@ void BackOff(int fd) {
   auto it = state.delay_of_fd.find(fd);
   if (it == state.delay_of_fd.end()) return;
   it->second = it->second.count() == 0 ? kFirstDelay : std::min(it->second * 2, kMaxDelay);
+  state.backoffs.fetch_add(1, std::memory_order_relaxed);
   state.unwatched.wait_for(lock, it->second, [&] { return state.delay_of_fd.count(fd) == 0; });
 }
 
@@ -99,6 +101,8 @@ void UnwatchListener(int fd) {
   }
   state.unwatched.notify_all();
 }
+
+std::uint64_t AcceptBackoffs() { return State().backoffs.load(std::memory_order_relaxed); }
 
 }  // namespace semstreams::metric::detail
 

@@ -1,8 +1,8 @@
 // Command openmetrics_bench measures client_golang 1.14 (Debian's, GOPATH
 // mode) on the shapes bench/scrape_bench.cc and bench/exemplar_bench.cc use:
-// Gather + text and Gather + OpenMetrics encoding of 10,000 three-label
-// counter series, and Histogram.ObserveWithExemplar. It prints one JSON
-// object for bench/report.py.
+// Gather + text, OpenMetrics and delimited protobuf encoding of 10,000
+// three-label counter series, Histogram.ObserveWithExemplar, and classic and
+// native Histogram.Observe. It prints one JSON object for bench/report.py.
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go run main.go
 package main
@@ -94,9 +94,12 @@ func main() {
 	}
 	text := encode(expfmt.FmtText)
 	om := encode(expfmt.FmtOpenMetrics)
+	proto := encode(expfmt.FmtProtoDelim)
 	text()
 	om()
+	proto()
 	textWall, textCPU := median(21, text)
+	protoWall, protoCPU := median(21, proto)
 	omWall, omCPU := median(21, om)
 	omBytes := buf.Len()
 
@@ -116,7 +119,37 @@ func main() {
 	observe()
 	runtime.ReadMemStats(&after)
 
+	// Classic and classic + native Observe on bench/native_histogram_bench's
+	// values: 33 distinct ones in [0, 12], every native bucket made on lap one.
+	observeLoop := func(o prometheus.Observer) func() {
+		return func() {
+			v := 0.0
+			for i := 0; i < calls; i++ {
+				if v > 12 {
+					v = 0
+				} else {
+					v += 0.37
+				}
+				o.Observe(v)
+			}
+		}
+	}
+	classic := observeLoop(prometheus.NewHistogram(prometheus.HistogramOpts{Name: "classic_seconds", Help: "h"}))
+	native := observeLoop(prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "native_seconds", Help: "h", NativeHistogramBucketFactor: 1.1,
+	}))
+	classic()
+	native()
+	classicWall, classicCPU := median(5, classic)
+	nativeWall, nativeCPU := median(5, native)
+
 	out := map[string]float64{
+		"gather_protobuf_10k_ns":        float64(protoWall.Nanoseconds()),
+		"gather_protobuf_10k_cpu_ns":    float64(protoCPU.Nanoseconds()),
+		"observe_classic_ns":            float64(classicWall.Nanoseconds()) / calls,
+		"observe_classic_cpu_ns":        float64(classicCPU.Nanoseconds()) / calls,
+		"observe_native_ns":             float64(nativeWall.Nanoseconds()) / calls,
+		"observe_native_cpu_ns":         float64(nativeCPU.Nanoseconds()) / calls,
 		"gather_text_10k_ns":            float64(textWall.Nanoseconds()),
 		"gather_text_10k_cpu_ns":        float64(textCPU.Nanoseconds()),
 		"gather_openmetrics_10k_ns":     float64(omWall.Nanoseconds()),
