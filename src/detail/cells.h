@@ -177,7 +177,7 @@ class HistogramCell {
  private:
   // The native bucket limit reset the whole histogram: start again, empty;
   // the observation that overflowed is counted right after (ObserveInBucket).
-  static void Restart(void* self, double) {
+  static void Restart(void* self) {
     auto& cell = *static_cast<HistogramCell*>(self);
     for (std::size_t i = 0; i <= cell.bounds_->size(); ++i) cell.counts_[i].store(0);
     cell.sum_.Store(0);
