@@ -391,7 +391,7 @@ class HistogramCell {
   // The native bucket limit reset the whole histogram: start again, empty;
   // the observation that overflowed is counted right after (ObserveInBucket).
   // Histograms with a limit never stripe, so the stripes need no reset.
-  static void Restart(void* self, double) {
+  static void Restart(void* self) {
     auto& cell = *static_cast<HistogramCell*>(self);
     for (std::size_t i = 0; i <= cell.bounds_->size(); ++i) cell.counts_[i].store(0);
     cell.sum_.Store(0);

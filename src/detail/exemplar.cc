@@ -173,9 +173,13 @@ bool ExemplarStore::Read(std::size_t index, ExemplarSample& out) const {
     if ((before & 1) != 0) continue;
     // Acquire loads pair with the writer's release stores (see Record).
     const double value = FromBits(slot.value.load(std::memory_order_acquire));
-    const auto nanos = slot.timestamp.load(std::memory_order_acquire);
-    const double timestamp = static_cast<double>(nanos / 1'000'000'000u) +
-                             static_cast<double>(nanos % 1'000'000'000u) * 1e-9;
+    // Whole seconds and the rest apart: a double of all the nanoseconds
+    // would round the timestamp to a quarter microsecond.
+    const std::uint64_t nanos = slot.timestamp.load(std::memory_order_acquire);
+    const std::uint64_t whole_seconds = nanos / 1'000'000'000u;
+    const std::uint64_t rest_nanos = nanos % 1'000'000'000u;
+    const double timestamp =
+        static_cast<double>(whole_seconds) + static_cast<double>(rest_nanos) * 1e-9;
     std::size_t size = slot.size.load(std::memory_order_acquire);
     if (size > kExemplarMaxBytes) size = kExemplarMaxBytes;  // torn: retried below
     for (std::size_t w = 0; w * 8 < size; ++w) {

@@ -160,9 +160,10 @@ std::atomic<std::uint64_t>& Buckets::Make(std::int32_t key) {
     if (dir != nullptr) {
       const std::int64_t old_last = dir->first + static_cast<std::int64_t>(dir->size) - 1;
       const std::int64_t last = std::max(old_last, c);
-      size = std::max<std::int64_t>(last - std::min(dir->first, c) + 1,
-                                    2 * static_cast<std::int64_t>(dir->size));
-      first = c < dir->first ? last - size + 1 : std::min(dir->first, c);
+      const std::int64_t lowest = std::min(dir->first, c);
+      size = std::max<std::int64_t>(last - lowest + 1, 2 * static_cast<std::int64_t>(dir->size));
+      // Growing downwards, the spare room goes below; otherwise above.
+      first = c < dir->first ? last - size + 1 : lowest;
     }
     std::unique_ptr<Directory, Directory::Delete> grown(
         Directory::New(first, static_cast<std::size_t>(size)));
@@ -372,7 +373,7 @@ bool NativeHistogram::MaybeReset(double v, bool inf, RestartHook restart, void* 
   }
   // The whole histogram starts again from the observation that overflowed,
   // classic part included, as client_golang does.
-  restart(owner, inf ? (v > 0 ? HUGE_VAL : -HUGE_VAL) : v);
+  restart(owner);
   auto drop = [](std::int32_t, std::atomic<std::uint64_t>& counter) {
     counter.store(0, std::memory_order_relaxed);
   };

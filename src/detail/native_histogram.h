@@ -210,8 +210,9 @@ struct Layout {
 class NativeHistogram {
  public:
   /// Called, under the native mutex, when the bucket limit resets the whole
-  /// histogram: the owner empties its classic part and records v again.
-  using RestartHook = void (*)(void* owner, double v);
+  /// histogram: the owner empties its classic part. The owner counts the
+  /// observation in its classic part after Observe returns.
+  using RestartHook = void (*)(void* owner);
 
   explicit NativeHistogram(std::shared_ptr<const NativeHistogramConfig> config);
   NativeHistogram(const NativeHistogram&) = delete;

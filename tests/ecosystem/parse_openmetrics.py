@@ -8,7 +8,9 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 
 def check(path):
-    with open(path, encoding="utf-8", errors="strict") as f:
+    # newline="": OpenMetrics lines end at LF only, and a label value may hold
+    # a raw CR, which universal-newline reading would turn into a line break.
+    with open(path, encoding="utf-8", errors="strict", newline="") as f:
         text = f.read()
     seen = set()
     families = 0
