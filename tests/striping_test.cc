@@ -281,6 +281,64 @@ TEST(MergeNativeTest, AddsBucketsKeepingShortGapsInsideSpans) {
   EXPECT_TRUE(into.negative_spans.empty());
 }
 
+// A stripe has one writer, which adds with a plain load and store. Threads
+// beyond the stripe count get none and add to the cell's own words
+// atomically; none of it may be lost.
+TEST(StripedCellTest, MoreThreadsThanStripesStayExact) {
+  const int threads = static_cast<int>(detail::StripeCount()) * 2 + 3;
+  constexpr int kOps = 20000;
+  detail::CounterCell counter;
+  detail::HistogramCell histogram(Bounds(), NativeConfig());
+  counter.StripeNow();
+  histogram.StripeNow();
+  std::atomic<int> without_stripe{0};
+  RunTogether(threads, [&](int t) {
+    for (int i = 0; i < kOps; ++i) {
+      counter.Inc();
+      counter.Add(0.5);
+      histogram.Observe(t % 2 == 0 ? 0.25 : 2);
+    }
+    if (detail::ThisThreadStripe() == detail::stripes_internal::kNoStripe) {
+      without_stripe.fetch_add(1);
+    }
+  });
+  // The threads overlap (each waits for all to start), so some found no stripe.
+  EXPECT_GT(without_stripe.load(), 0);
+  EXPECT_EQ(counter.Value(), 1.5 * threads * kOps);
+  EXPECT_EQ(histogram.SampleCount(), std::uint64_t(threads) * kOps);
+  detail::NativeHistogramSnapshot native;
+  histogram.CollectNative(native);
+  std::int64_t native_total = static_cast<std::int64_t>(native.zero_count);
+  std::int64_t bucket = 0;
+  for (const std::int64_t delta : native.positive_deltas) native_total += (bucket += delta);
+  EXPECT_EQ(native_total, std::int64_t{threads} * kOps);
+}
+
+// A thread that exits gives its stripe back; the next thread to take it
+// continues from the words the last one left. Four spawners keep starting
+// short-lived threads, so stripes change hands while others are written.
+TEST(StripedCellTest, StripesPassedOnLoseNothing) {
+  constexpr int kSpawners = 4;
+  constexpr int kThreadsEach = 16;
+  constexpr int kOps = 2000;
+  detail::CounterCell counter;
+  detail::HistogramCell histogram(Bounds());
+  counter.StripeNow();
+  histogram.StripeNow();
+  RunTogether(kSpawners, [&](int) {
+    for (int t = 0; t < kThreadsEach; ++t) {
+      std::thread([&] {
+        for (int i = 0; i < kOps; ++i) {
+          counter.Inc();
+          histogram.Observe(0.3);
+        }
+      }).join();
+    }
+  });
+  EXPECT_EQ(counter.Value(), double{kSpawners} * kThreadsEach * kOps);
+  EXPECT_EQ(histogram.SampleCount(), std::uint64_t{kSpawners} * kThreadsEach * kOps);
+}
+
 TEST(StripedCellTest, StripedCounterKeepsTheWrappedTwoTo64) {
   // Whole amounts are below 2^53, so passing 2^64 takes over 2^11 adds; the
   // unstriped word and each stripe wrap on their own and must keep the 2^64.

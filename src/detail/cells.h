@@ -41,6 +41,12 @@ inline void AddToBits(std::atomic<std::uint64_t>& bits, double delta) {
   }
 }
 
+/// Adds `delta` to a double's bit pattern in this thread's stripe: see AddOwned.
+inline void AddOwnedToBits(std::atomic<std::uint64_t>& bits, double delta) {
+  bits.store(ToBits(FromBits(bits.load(std::memory_order_relaxed)) + delta),
+             std::memory_order_relaxed);
+}
+
 /// A double updated by compare-and-swap on its bit pattern (see AddToBits).
 class AtomicDouble {
  public:
@@ -132,32 +138,37 @@ class CounterCell {
 
   // Out of line, so that the whole-number path saves no registers.
   [[gnu::noinline]] void AddFraction(double v) {
-    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
-      AddToBits(stripes[ThisThreadStripe() * kStripeWords + kFractionWord], v);
-    } else {
-      fraction_.Add(v);
-    }
+    std::atomic<std::uint64_t>* stripes = stripes_.Get();
+    const std::uint32_t index = stripes != nullptr ? ThisThreadStripe() : stripes_internal::kNoStripe;
+    if (index == stripes_internal::kNoStripe) return fraction_.Add(v);
+    AddOwnedToBits(stripes[std::size_t{index} * kStripeWords + kFractionWord], v);
   }
 
-  // A leaf on the common path (the thread's first use tail-calls out), so
-  // that it saves no registers: each call's atomic add waits for the loads
-  // and stores before it.
+  // A leaf on the common path (the rest tail-calls out), so that it saves no
+  // registers; no locked instruction, as the thread owns its stripe.
   [[gnu::noinline]] void AddStriped(std::atomic<std::uint64_t>* stripes, std::uint64_t whole) {
     const std::uint32_t index = stripes_internal::tls_stripe;
-    if (__builtin_expect(index == stripes_internal::kUnassigned, 0)) {
-      return AssignThenAdd(stripes, whole);
+    if (__builtin_expect(index >= stripes_internal::kNoStripe, 0)) {
+      return AddUnowned(stripes, whole);
     }
     std::atomic<std::uint64_t>* stripe = stripes + std::size_t{index} * kStripeWords;
-    if (stripe[kWholeWord].fetch_add(whole, std::memory_order_relaxed) >
-        std::numeric_limits<std::uint64_t>::max() - whole) {
-      AddToBits(stripe[kFractionWord], kTwoTo64);
+    if (AddOwned(stripe[kWholeWord], whole) > std::numeric_limits<std::uint64_t>::max() - whole) {
+      AddOwnedToBits(stripe[kFractionWord], kTwoTo64);
     }
   }
 
-  [[gnu::noinline, gnu::cold]] void AssignThenAdd(std::atomic<std::uint64_t>* stripes,
-                                                  std::uint64_t whole) {
-    stripes_internal::AssignThread();
-    AddStriped(stripes, whole);
+  // The thread's first striped write, or a thread that found no stripe free:
+  // the latter adds to the cell's own words, atomically, as before striping.
+  [[gnu::noinline, gnu::cold]] void AddUnowned(std::atomic<std::uint64_t>* stripes,
+                                               std::uint64_t whole) {
+    if (stripes_internal::tls_stripe == stripes_internal::kUnassigned &&
+        stripes_internal::AssignThread() != stripes_internal::kNoStripe) {
+      return AddStriped(stripes, whole);
+    }
+    if (whole_.fetch_add(whole, std::memory_order_relaxed) >
+        std::numeric_limits<std::uint64_t>::max() - whole) {
+      fraction_.Add(kTwoTo64);
+    }
   }
 
   std::atomic<std::uint64_t> whole_{0};
@@ -199,8 +210,7 @@ class HistogramCell {
                          const std::shared_ptr<const NativeHistogramConfig>& native = nullptr)
       : bounds_(std::move(bounds)),
         counts_(new std::atomic<std::uint64_t>[bounds_->size() + 1]),
-        native_(native ? std::make_unique<NativeHistogram>(native) : nullptr),
-        native_config_(native) {
+        native_(native ? std::make_unique<NativeHistogram>(native) : nullptr) {
     for (std::size_t i = 0; i <= bounds_->size(); ++i) counts_[i].store(0);
   }
   HistogramCell(const HistogramCell&) = delete;
@@ -231,9 +241,7 @@ class HistogramCell {
   }
 
   void ObserveInBucket(std::size_t i, double v) {
-    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
-      return ObserveStriped(stripes, i, v);
-    }
+    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) return ObserveStriped(stripes, i, v);
     // Native first: its dependent loads (layout, directory, chunk) then run
     // while nothing locked is pending; after a locked add they would wait.
     if (native_) native_->Observe(v, &HistogramCell::Restart, this);
@@ -242,7 +250,7 @@ class HistogramCell {
   }
 
   /// The native buckets, or null when the histogram has none (once striped,
-  /// only the part recorded before striping: read them with CollectNative).
+  /// only the part recorded outside stripes: read them with CollectNative).
   const NativeHistogram* native() const { return native_.get(); }
 
   /// The native buckets, the stripes' included; only when native() is set.
@@ -300,6 +308,17 @@ class HistogramCell {
   ExemplarStore exemplars;  // one position per bucket
 
  private:
+  // One native histogram per stripe, same config as native_, each on lines
+  // of its own (its counters are written by its thread only).
+  struct alignas(kStripeBytes) NativePart {
+    explicit NativePart(std::shared_ptr<const NativeHistogramConfig> config)
+        : histogram(std::move(config)) {}
+    NativeHistogram histogram;
+  };
+  struct NativeParts {
+    std::vector<std::unique_ptr<NativePart>> histograms;
+  };
+
   // In each stripe: the bucket counts, then the sum's bit pattern.
   std::size_t SumWord() const { return bounds_->size() + 1; }
   std::size_t Stride() const { return StripeStride(bounds_->size() + 2); }
@@ -317,18 +336,7 @@ class HistogramCell {
     return total;
   }
 
-  // One native histogram per stripe, same config as native_, each on lines
-  // of its own (its counters are written by its thread only).
-  struct alignas(kStripeBytes) NativePart {
-    explicit NativePart(std::shared_ptr<const NativeHistogramConfig> config)
-        : histogram(std::move(config)) {}
-    NativeHistogram histogram;
-  };
-  struct NativeParts {
-    std::vector<std::unique_ptr<NativePart>> histograms;
-  };
-
-  bool Stripable() const { return !native_config_ || native_config_->max_buckets == 0; }
+  bool Stripable() const { return !native_ || native_->config()->max_buckets == 0; }
 
   // Another writer changed the sum under us: finish the add, and let the
   // detector judge whether this series is contended.
@@ -341,12 +349,12 @@ class HistogramCell {
   // parts. Out of memory, the cell stays unstriped.
   void Stripe() noexcept {
     if (!Stripable() || stripes_.Get() != nullptr) return;
-    if (native_config_ && native_parts_.load(std::memory_order_acquire) == nullptr) {
+    if (native_ && native_parts_.load(std::memory_order_acquire) == nullptr) {
       NativeParts* parts = nullptr;
       try {
         auto made = std::make_unique<NativeParts>();
         for (std::size_t s = 0; s < StripeCount(); ++s) {
-          made->histograms.push_back(std::make_unique<NativePart>(native_config_));
+          made->histograms.push_back(std::make_unique<NativePart>(native_->config()));
         }
         parts = made.release();
       } catch (const std::bad_alloc&) {
@@ -360,16 +368,17 @@ class HistogramCell {
     stripes_.Publish(Stride());
   }
 
-  // As CounterCell::AddStriped: the thread's first use tail-calls out.
+  // As CounterCell::AddStriped: a leaf on the common path, no locked
+  // instruction on the classic part.
   [[gnu::noinline]] void ObserveStriped(std::atomic<std::uint64_t>* stripes, std::size_t i,
                                         double v) {
     const std::uint32_t s = stripes_internal::tls_stripe;
-    if (__builtin_expect(s == stripes_internal::kUnassigned, 0)) {
-      return AssignThenObserve(stripes, i, v);
+    if (__builtin_expect(s >= stripes_internal::kNoStripe, 0)) {
+      return ObserveUnowned(stripes, i, v);
     }
-    std::atomic<std::uint64_t>* stripe = stripes + s * Stride();
-    stripe[i].fetch_add(1, std::memory_order_relaxed);
-    AddToBits(stripe[SumWord()], v);
+    std::atomic<std::uint64_t>* stripe = stripes + std::size_t{s} * Stride();
+    AddOwned(stripe[i], 1);
+    AddOwnedToBits(stripe[SumWord()], v);
     if (native_) ObserveNativeStripe(s, v);
   }
 
@@ -382,10 +391,16 @@ class HistogramCell {
         ->histogram.Observe(v, &HistogramCell::Restart, this);
   }
 
-  [[gnu::noinline, gnu::cold]] void AssignThenObserve(std::atomic<std::uint64_t>* stripes,
-                                                      std::size_t i, double v) {
-    stripes_internal::AssignThread();
-    ObserveStriped(stripes, i, v);
+  // As CounterCell::AddUnowned.
+  [[gnu::noinline, gnu::cold]] void ObserveUnowned(std::atomic<std::uint64_t>* stripes,
+                                                   std::size_t i, double v) {
+    if (stripes_internal::tls_stripe == stripes_internal::kUnassigned &&
+        stripes_internal::AssignThread() != stripes_internal::kNoStripe) {
+      return ObserveStriped(stripes, i, v);
+    }
+    if (native_) native_->Observe(v, &HistogramCell::Restart, this);
+    counts_[i].fetch_add(1, std::memory_order_relaxed);
+    sum_.Add(v);
   }
 
   // The native bucket limit reset the whole histogram: start again, empty;
@@ -401,8 +416,7 @@ class HistogramCell {
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
   AtomicDouble sum_;
   std::unique_ptr<NativeHistogram> native_;  // null without native buckets
-  // Null without native buckets; kept to give each stripe its own.
-  std::shared_ptr<const NativeHistogramConfig> native_config_;
+  // The rest fits in the child node's padding: a quiet series costs no more.
   LazyStripes stripes_;  // null until contended
   ContentionDetector contention_;
   // Null until striped with a native part; freed with the cell.

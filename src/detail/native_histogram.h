@@ -251,6 +251,8 @@ class NativeHistogram {
   /// Bytes held by this histogram's native part, for the memory report.
   std::size_t MemoryBytes() const;
 
+  const std::shared_ptr<const NativeHistogramConfig>& config() const { return config_; }
+
  private:
   [[gnu::cold, gnu::noinline]] void ObserveSlow(double v, bool inf, RestartHook restart,
                                                 void* owner);

@@ -46,11 +46,15 @@ std::atomic<std::uint64_t> stripes_in_use{0};
 
 // Gives the thread's stripe back when it exits, so that a thread started
 // later (a new pool worker, a benchmark's fresh thread) does not land on the
-// stripe of one still running.
+// stripe of one still running. Release here and acquire in AssignThread: the
+// next owner's first load sees this owner's last store, so no add is lost.
+// A thread_local destructor that runs after this one and records a metric
+// writes the cells' own words (kNoStripe), not the stripe now given away.
 struct StripeLease {
   std::uint64_t bit = 0;
   ~StripeLease() {
-    if (bit != 0) stripes_in_use.fetch_and(~bit, std::memory_order_relaxed);
+    tls_stripe = kNoStripe;
+    if (bit != 0) stripes_in_use.fetch_and(~bit, std::memory_order_release);
   }
 };
 thread_local StripeLease lease;
@@ -58,17 +62,15 @@ thread_local StripeLease lease;
 
 std::uint32_t AssignThread() noexcept {
   static std::atomic<std::uint32_t> next{0};
-  const std::uint32_t number = next.fetch_add(1, std::memory_order_relaxed);
-  tls_token = number + 1;  // 0 is "unassigned"
+  tls_token = next.fetch_add(1, std::memory_order_relaxed) + 1;  // 0 is "unassigned"
   const std::size_t count = StripeCount();
   const std::uint64_t all = count >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
-  // The lowest free stripe; with more live threads than stripes, round robin.
-  auto stripe = static_cast<std::uint32_t>(number & (count - 1));
-  std::uint64_t used = stripes_in_use.load(std::memory_order_relaxed);
+  std::uint32_t stripe = kNoStripe;
+  std::uint64_t used = stripes_in_use.load(std::memory_order_acquire);
   while ((used & all) != all) {
     const auto free = static_cast<std::uint32_t>(__builtin_ctzll(~used & all));
     const std::uint64_t bit = std::uint64_t{1} << free;
-    if (stripes_in_use.compare_exchange_weak(used, used | bit, std::memory_order_relaxed)) {
+    if (stripes_in_use.compare_exchange_weak(used, used | bit, std::memory_order_acquire)) {
       stripe = free;
       lease.bit = bit;
       break;

@@ -17,22 +17,36 @@ std::size_t StripeCount() noexcept;
 
 namespace stripes_internal {
 inline constexpr std::uint32_t kUnassigned = 0xFFFFFFFFu;
+/// A thread that found every stripe held by a live thread: it writes the
+/// cell's own words, atomically, as before striping.
+inline constexpr std::uint32_t kNoStripe = 0xFFFFFFFEu;
 // Constant-initialised, so reading them is a plain TLS load.
 inline thread_local std::uint32_t tls_stripe = kUnassigned;
 inline thread_local std::uint32_t tls_token = 0;
-/// Gives this thread its number (for ContentionDetector) and stripe.
+/// Gives this thread its number (for ContentionDetector) and its stripe, or
+/// kNoStripe.
 std::uint32_t AssignThread() noexcept;
 }  // namespace stripes_internal
 
-/// The stripe this thread writes, in [0, StripeCount()): a thread takes the
-/// lowest stripe no live thread holds on first use and frees it on exit, so
-/// up to StripeCount() threads running at once never share one.
-inline std::size_t ThisThreadStripe() noexcept {
+/// The stripe this thread owns, in [0, StripeCount()), or kNoStripe: a
+/// thread takes the lowest stripe no live thread holds on first use and
+/// frees it on exit. A stripe has one writer at a time, so its words are
+/// written with a load and a store, no locked instruction (AddOwned).
+inline std::uint32_t ThisThreadStripe() noexcept {
   std::uint32_t stripe = stripes_internal::tls_stripe;
   if (__builtin_expect(stripe == stripes_internal::kUnassigned, 0)) {
     stripe = stripes_internal::AssignThread();
   }
   return stripe;
+}
+
+/// Adds to a word of this thread's stripe; returns the old value. Only the
+/// owner writes it, so a load and a store suffice; readers still see every
+/// value whole, and in order.
+inline std::uint64_t AddOwned(std::atomic<std::uint64_t>& word, std::uint64_t delta) noexcept {
+  const std::uint64_t old = word.load(std::memory_order_relaxed);
+  word.store(old + delta, std::memory_order_relaxed);
+  return old;
 }
 
 /// StripeCount() stripes of `stride` zeroed atomic words each (stride a

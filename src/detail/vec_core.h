@@ -36,7 +36,7 @@ struct alignas(64) Node : NodeBase {
 
 // Striping state lives in the padding: a quiet series costs no more memory.
 static_assert(sizeof(Node<CounterCell>) == 64, "a counter child fits one cache line");
-static_assert(sizeof(Node<HistogramCell>) == 128, "a histogram child fits two cache lines");
+static_assert(sizeof(Node<HistogramCell>) == 128, "a histogram child keeps two cache lines");
 
 /// A label-value list being looked up, compared without copying it.
 struct ValuesProbe {
