@@ -128,6 +128,32 @@ TEST(HistogramTest, ObserveUsesSameRuleWithManyBuckets) {
   EXPECT_EQ(cumulative[50], 6u);  // +Inf
 }
 
+TEST(HistogramTest, ShortListsFileEveryValueWhereTheRuleSays) {
+  // Lists under 35 bounds are counted two bounds at a time: every length,
+  // odd and even, against the rule itself (first bound >= v, else +Inf).
+  const double specials[] = {-std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::quiet_NaN(), -0.0};
+  for (int n = 1; n < 35; ++n) {
+    std::vector<double> bounds;
+    for (int i = 0; i < n; ++i) bounds.push_back(i * 0.5 - 3);
+    std::vector<double> values(std::begin(specials), std::end(specials));
+    for (int k = -10; k < 2 * n + 4; ++k) values.push_back(k * 0.25 - 3);  // on and between
+    const Histogram histogram = MakeHistogram(bounds);
+    std::vector<std::uint64_t> expected(bounds.size() + 1, 0);
+    for (const double v : values) {
+      histogram.Observe(v);
+      std::size_t bucket = 0;
+      while (bucket < bounds.size() && !(v <= bounds[bucket])) ++bucket;
+      ++expected[bucket];
+    }
+    std::vector<std::uint64_t> cumulative;
+    std::uint64_t total = 0;
+    for (const std::uint64_t count : expected) cumulative.push_back(total += count);
+    EXPECT_EQ(Cumulative(Export(histogram)), cumulative) << n << " bounds";
+  }
+}
+
 TEST(HistogramTest, SampleCountAndSumTrackObservations) {
   const Histogram histogram = MakeHistogram(DefBuckets());
   histogram.Observe(0.25);

@@ -9,7 +9,12 @@
 #include <limits>
 #include <memory>
 #include <new>
+#include <optional>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "detail/exemplar.h"
 #include "detail/native_histogram.h"
@@ -39,6 +44,27 @@ inline void AddToBits(std::atomic<std::uint64_t>& bits, double delta) {
   while (!bits.compare_exchange_weak(old_bits, ToBits(FromBits(old_bits) + delta),
                                      std::memory_order_relaxed)) {
   }
+}
+
+/// How many of `bounds` are not >= v (all of them for NaN), without a
+/// data-dependent branch. Two bounds per instruction on SSE2, so that two
+/// threads sharing a core (SMT siblings) do not run out of issue slots.
+inline std::size_t CountBoundsBelow(const double* bounds, std::size_t n, double v) {
+  std::size_t j = 0;
+  std::size_t count = 0;
+#if defined(__SSE2__)
+  const __m128d value = _mm_set1_pd(v);
+  __m128i counts = _mm_setzero_si128();
+  for (; j + 2 <= n; j += 2) {
+    // All ones (-1) where !(v <= bound): subtracting adds one.
+    counts =
+        _mm_sub_epi64(counts, _mm_castpd_si128(_mm_cmpnle_pd(value, _mm_loadu_pd(bounds + j))));
+  }
+  count = static_cast<std::size_t>(_mm_cvtsi128_si64(counts)) +
+          static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(counts, counts)));
+#endif
+  for (; j < n; ++j) count += !(v <= bounds[j]) ? 1 : 0;
+  return count;
 }
 
 /// Adds `delta` to a double's bit pattern in this thread's stripe: see AddOwned.
@@ -139,7 +165,8 @@ class CounterCell {
   // Out of line, so that the whole-number path saves no registers.
   [[gnu::noinline]] void AddFraction(double v) {
     std::atomic<std::uint64_t>* stripes = stripes_.Get();
-    const std::uint32_t index = stripes != nullptr ? ThisThreadStripe() : stripes_internal::kNoStripe;
+    const std::uint32_t index =
+        stripes != nullptr ? ThisThreadStripe() : stripes_internal::kNoStripe;
     if (index == stripes_internal::kNoStripe) return fraction_.Add(v);
     AddOwnedToBits(stripes[std::size_t{index} * kStripeWords + kFractionWord], v);
   }
@@ -215,9 +242,15 @@ class HistogramCell {
   }
   HistogramCell(const HistogramCell&) = delete;
   HistogramCell& operator=(const HistogramCell&) = delete;
-  ~HistogramCell() { delete native_parts_.load(std::memory_order_relaxed); }
+  ~HistogramCell() { delete[] native_parts_.load(std::memory_order_relaxed); }
 
-  void Observe(double v) { ObserveInBucket(BucketIndex(v), v); }
+  // Both ways are tail calls, so that a striped thread goes to its stripe's
+  // leaf function before anything saves a register (the native part, inline
+  // in the unstriped way, needs many).
+  void Observe(double v) {
+    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) return ObserveStriped(stripes, v);
+    ObserveUnstriped(v);
+  }
 
   /// The bucket `v` falls in: the first whose bound is >= v, else +Inf.
   std::size_t BucketIndex(double v) const {
@@ -230,7 +263,7 @@ class HistogramCell {
     // client_golang it belongs in +Inf, not in the first bucket.
     std::size_t i = 0;
     if (bounds.size() < 35) {
-      for (const double bound : bounds) i += !(v <= bound) ? 1 : 0;
+      i = CountBoundsBelow(bounds.data(), bounds.size(), v);
     } else if (std::isnan(v)) {
       i = bounds.size();
     } else {
@@ -241,7 +274,13 @@ class HistogramCell {
   }
 
   void ObserveInBucket(std::size_t i, double v) {
-    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) return ObserveStriped(stripes, i, v);
+    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
+      return native_ ? AddToStripe<true>(stripes, i, v) : AddToStripe<false>(stripes, i, v);
+    }
+    ObserveUnstriped(i, v);
+  }
+
+  void ObserveUnstriped(std::size_t i, double v) {
     // Native first: its dependent loads (layout, directory, chunk) then run
     // while nothing locked is pending; after a locked add they would wait.
     if (native_) native_->Observe(v, &HistogramCell::Restart, this);
@@ -256,11 +295,11 @@ class HistogramCell {
   /// The native buckets, the stripes' included; only when native() is set.
   void CollectNative(NativeHistogramSnapshot& out) const {
     native_->Collect(out);
-    const NativeParts* parts = native_parts_.load(std::memory_order_acquire);
+    const NativePart* parts = native_parts_.load(std::memory_order_acquire);
     if (parts == nullptr) return;
-    for (const auto& part : parts->histograms) {
+    for (std::size_t s = 0; s < StripeCount(); ++s) {
       NativeHistogramSnapshot snapshot;
-      part->histogram.Collect(snapshot);
+      parts[s]->histogram.Collect(snapshot);
       MergeNative(out, snapshot);
     }
   }
@@ -279,7 +318,7 @@ class HistogramCell {
       const std::size_t stride = Stride();
       const std::size_t count = StripeCount();
       for (std::size_t s = 0; s < count; ++s) {
-        total += FromBits(stripes[s * stride + SumWord()].load(std::memory_order_relaxed));
+        total += FromBits(stripes[s * stride + kSumWord].load(std::memory_order_relaxed));
       }
     }
     return total;
@@ -309,19 +348,19 @@ class HistogramCell {
 
  private:
   // One native histogram per stripe, same config as native_, each on lines
-  // of its own (its counters are written by its thread only).
-  struct alignas(kStripeBytes) NativePart {
-    explicit NativePart(std::shared_ptr<const NativeHistogramConfig> config)
+  // of its own (its counters are written by its thread only). Optional, so
+  // that an array of them is one allocation filled in place.
+  struct alignas(kStripeBytes) NativeStripe {
+    explicit NativeStripe(std::shared_ptr<const NativeHistogramConfig> config)
         : histogram(std::move(config)) {}
     NativeHistogram histogram;
   };
-  struct NativeParts {
-    std::vector<std::unique_ptr<NativePart>> histograms;
-  };
+  using NativePart = std::optional<NativeStripe>;
 
-  // In each stripe: the bucket counts, then the sum's bit pattern.
-  std::size_t SumWord() const { return bounds_->size() + 1; }
-  std::size_t Stride() const { return StripeStride(bounds_->size() + 2); }
+  // In each stripe: the sum's bit pattern, then the bucket counts.
+  static constexpr std::size_t kSumWord = 0;
+  static constexpr std::size_t kFirstCount = 1;
+  std::size_t Stride() const { return stride_; }
 
   // Bucket i's count, its stripes included.
   std::uint64_t BucketTotal(std::size_t i) const {
@@ -330,7 +369,7 @@ class HistogramCell {
       const std::size_t stride = Stride();
       const std::size_t count = StripeCount();
       for (std::size_t s = 0; s < count; ++s) {
-        total += stripes[s * stride + i].load(std::memory_order_relaxed);
+        total += stripes[s * stride + kFirstCount + i].load(std::memory_order_relaxed);
       }
     }
     return total;
@@ -350,45 +389,50 @@ class HistogramCell {
   void Stripe() noexcept {
     if (!Stripable() || stripes_.Get() != nullptr) return;
     if (native_ && native_parts_.load(std::memory_order_acquire) == nullptr) {
-      NativeParts* parts = nullptr;
+      NativePart* parts = nullptr;
       try {
-        auto made = std::make_unique<NativeParts>();
-        for (std::size_t s = 0; s < StripeCount(); ++s) {
-          made->histograms.push_back(std::make_unique<NativePart>(native_->config()));
-        }
+        std::unique_ptr<NativePart[]> made(new NativePart[StripeCount()]);
+        for (std::size_t s = 0; s < StripeCount(); ++s) made[s].emplace(native_->config());
         parts = made.release();
       } catch (const std::bad_alloc&) {
         return;
       }
-      NativeParts* expected = nullptr;
+      NativePart* expected = nullptr;
       if (!native_parts_.compare_exchange_strong(expected, parts, std::memory_order_acq_rel)) {
-        delete parts;
+        delete[] parts;
       }
     }
     stripes_.Publish(Stride());
   }
 
-  // As CounterCell::AddStriped: a leaf on the common path, no locked
-  // instruction on the classic part.
-  [[gnu::noinline]] void ObserveStriped(std::atomic<std::uint64_t>* stripes, std::size_t i,
-                                        double v) {
+  // Classic only, this saves no registers; with a native part, which needs
+  // many, the work moves to a function of its own.
+  [[gnu::noinline]] void ObserveStriped(std::atomic<std::uint64_t>* stripes, double v) noexcept {
+    if (native_) return ObserveStripedWithNative(stripes, v);
+    AddToStripe<false>(stripes, BucketIndex(v), v);
+  }
+  [[gnu::noinline]] void ObserveStripedWithNative(std::atomic<std::uint64_t>* stripes,
+                                                  double v) noexcept {
+    AddToStripe<true>(stripes, BucketIndex(v), v);
+  }
+  [[gnu::noinline]] void ObserveUnstriped(double v) noexcept {
+    ObserveUnstriped(BucketIndex(v), v);
+  }
+
+  // No locked instruction: the thread owns its stripe. The native part
+  // (no bucket limit: Stripable) first, as in ObserveUnstriped.
+  template <bool kNative>
+  void AddToStripe(std::atomic<std::uint64_t>* stripes, std::size_t i, double v) {
     const std::uint32_t s = stripes_internal::tls_stripe;
     if (__builtin_expect(s >= stripes_internal::kNoStripe, 0)) {
       return ObserveUnowned(stripes, i, v);
     }
+    if constexpr (kNative) {
+      native_parts_.load(std::memory_order_acquire)[s]->histogram.ObserveOwned(v);
+    }
     std::atomic<std::uint64_t>* stripe = stripes + std::size_t{s} * Stride();
-    AddOwned(stripe[i], 1);
-    AddOwnedToBits(stripe[SumWord()], v);
-    if (native_) ObserveNativeStripe(s, v);
-  }
-
-  // Out of line (a tail call), so that the classic striped path saves no
-  // registers.
-  [[gnu::noinline]] void ObserveNativeStripe(std::uint32_t s, double v) {
-    // No bucket limit here (Stripable), so the restart hook never runs.
-    native_parts_.load(std::memory_order_acquire)
-        ->histograms[s]
-        ->histogram.Observe(v, &HistogramCell::Restart, this);
+    AddOwned(stripe[kFirstCount + i], 1);
+    AddOwnedToBits(stripe[kSumWord], v);
   }
 
   // As CounterCell::AddUnowned.
@@ -396,7 +440,7 @@ class HistogramCell {
                                                    std::size_t i, double v) {
     if (stripes_internal::tls_stripe == stripes_internal::kUnassigned &&
         stripes_internal::AssignThread() != stripes_internal::kNoStripe) {
-      return ObserveStriped(stripes, i, v);
+      return native_ ? AddToStripe<true>(stripes, i, v) : AddToStripe<false>(stripes, i, v);
     }
     if (native_) native_->Observe(v, &HistogramCell::Restart, this);
     counts_[i].fetch_add(1, std::memory_order_relaxed);
@@ -419,8 +463,10 @@ class HistogramCell {
   // The rest fits in the child node's padding: a quiet series costs no more.
   LazyStripes stripes_;  // null until contended
   ContentionDetector contention_;
-  // Null until striped with a native part; freed with the cell.
-  std::atomic<NativeParts*> native_parts_{nullptr};
+  // StripeCount() parts; null until striped with a native part; freed with
+  // the cell.
+  std::atomic<NativePart*> native_parts_{nullptr};
+  const std::uint32_t stride_ = static_cast<std::uint32_t>(StripeStride(bounds_->size() + 2));
 };
 
 }  // namespace semstreams::metric::detail

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -218,7 +219,40 @@ class NativeHistogram {
   NativeHistogram(const NativeHistogram&) = delete;
   NativeHistogram& operator=(const NativeHistogram&) = delete;
 
-  void Observe(double v, RestartHook restart, void* owner) {
+  void Observe(double v, RestartHook restart, void* owner) { Record<false>(v, restart, owner); }
+
+  /// Observe for a histogram without a bucket limit that only this thread
+  /// records into (a stripe's): plain adds, no locked instruction. Readers
+  /// never write its counts, as nothing is folded without a limit.
+  void ObserveOwned(double v) {
+    assert(max_buckets_ == 0);
+    Record<true>(v, nullptr, nullptr);
+  }
+
+  /// The current state, late counts folded in.
+  void Collect(NativeHistogramSnapshot& out) const;
+
+  /// Bytes held by this histogram's native part, for the memory report.
+  std::size_t MemoryBytes() const;
+
+  const std::shared_ptr<const NativeHistogramConfig>& config() const { return config_; }
+
+ private:
+  template <bool kOwned>
+  static std::uint64_t Bump(std::atomic<std::uint64_t>& count) {
+    if constexpr (kOwned) {
+      const std::uint64_t old = count.load(std::memory_order_relaxed);
+      count.store(old + 1, std::memory_order_relaxed);
+      return old;
+    } else {
+      return count.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  // Inline in both callers: out of line, a striped native Observe cost 15%
+  // more than an unstriped one.
+  template <bool kOwned>
+  [[gnu::always_inline]] void Record(double v, RestartHook restart, void* owner) {
     if (std::isnan(v)) return;  // counted in count and sum only, as in Go
     native::Layout* layout = current_.load(std::memory_order_acquire);
     const double threshold = zero_threshold_.load(std::memory_order_relaxed);
@@ -234,9 +268,9 @@ class NativeHistogram {
           native::Key(std::fabs(v), layout->schema, layout->slices) + (inf ? 1 : 0);
       std::atomic<std::uint64_t>* count = side.Find(key);
       if (count == nullptr) return ObserveSlow(v, inf, restart, owner);
-      created = count->fetch_add(1, std::memory_order_relaxed) == 0 ? 1 : 0;
+      created = Bump<kOwned>(*count) == 0 ? 1 : 0;
     } else {
-      zero_count_.fetch_add(1, std::memory_order_relaxed);
+      Bump<kOwned>(zero_count_);
     }
     if (max_buckets_ == 0) return;
     const std::int64_t number =
@@ -245,15 +279,6 @@ class NativeHistogram {
     if (number > max_buckets_) LimitBuckets(v, inf, restart, owner);
   }
 
-  /// The current state, late counts folded in.
-  void Collect(NativeHistogramSnapshot& out) const;
-
-  /// Bytes held by this histogram's native part, for the memory report.
-  std::size_t MemoryBytes() const;
-
-  const std::shared_ptr<const NativeHistogramConfig>& config() const { return config_; }
-
- private:
   [[gnu::cold, gnu::noinline]] void ObserveSlow(double v, bool inf, RestartHook restart,
                                                 void* owner);
   [[gnu::cold, gnu::noinline]] void LimitBuckets(double v, bool inf, RestartHook restart,
