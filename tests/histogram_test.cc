@@ -129,8 +129,8 @@ TEST(HistogramTest, ObserveUsesSameRuleWithManyBuckets) {
 }
 
 TEST(HistogramTest, ShortListsFileEveryValueWhereTheRuleSays) {
-  // Lists under 35 bounds are counted two bounds at a time: every length,
-  // odd and even, against the rule itself (first bound >= v, else +Inf).
+  // Lists under 35 bounds are counted without branches: every length
+  // against the rule itself (first bound >= v, else +Inf).
   const double specials[] = {-std::numeric_limits<double>::infinity(),
                              std::numeric_limits<double>::infinity(),
                              std::numeric_limits<double>::quiet_NaN(), -0.0};

@@ -12,10 +12,6 @@
 #include <optional>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "detail/exemplar.h"
 #include "detail/native_histogram.h"
 #include "detail/native_merge.h"
@@ -44,27 +40,6 @@ inline void AddToBits(std::atomic<std::uint64_t>& bits, double delta) {
   while (!bits.compare_exchange_weak(old_bits, ToBits(FromBits(old_bits) + delta),
                                      std::memory_order_relaxed)) {
   }
-}
-
-/// How many of `bounds` are not >= v (all of them for NaN), without a
-/// data-dependent branch. Two bounds per instruction on SSE2, so that two
-/// threads sharing a core (SMT siblings) do not run out of issue slots.
-inline std::size_t CountBoundsBelow(const double* bounds, std::size_t n, double v) {
-  std::size_t j = 0;
-  std::size_t count = 0;
-#if defined(__SSE2__)
-  const __m128d value = _mm_set1_pd(v);
-  __m128i counts = _mm_setzero_si128();
-  for (; j + 2 <= n; j += 2) {
-    // All ones (-1) where !(v <= bound): subtracting adds one.
-    counts =
-        _mm_sub_epi64(counts, _mm_castpd_si128(_mm_cmpnle_pd(value, _mm_loadu_pd(bounds + j))));
-  }
-  count = static_cast<std::size_t>(_mm_cvtsi128_si64(counts)) +
-          static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(counts, counts)));
-#endif
-  for (; j < n; ++j) count += !(v <= bounds[j]) ? 1 : 0;
-  return count;
 }
 
 /// Adds `delta` to a double's bit pattern in this thread's stripe: see AddOwned.
@@ -263,7 +238,7 @@ class HistogramCell {
     // client_golang it belongs in +Inf, not in the first bucket.
     std::size_t i = 0;
     if (bounds.size() < 35) {
-      i = CountBoundsBelow(bounds.data(), bounds.size(), v);
+      for (const double bound : bounds) i += !(v <= bound) ? 1 : 0;
     } else if (std::isnan(v)) {
       i = bounds.size();
     } else {
