@@ -77,7 +77,8 @@ class AtomicDouble {
 class CounterCell {
  public:
   void Inc() {
-    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) return AddStriped(stripes, 1);
+    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) [[unlikely]]
+      return AddStriped(stripes, 1);
     // Increments left before the word wraps, ending in ten zero bits on ~1 in
     // 1024 increments (and 0 at the wrap): `not` and `test`, nothing to copy.
     const std::uint64_t left = ~whole_.fetch_add(1, std::memory_order_relaxed);
@@ -88,7 +89,7 @@ class CounterCell {
     if (!(v >= 0)) return;
     if (__builtin_expect(v < kMaxExactWhole && v == std::floor(v), 1)) {
       const auto whole = static_cast<std::uint64_t>(v);
-      if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
+      if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) [[unlikely]] {
         return AddStriped(stripes, whole);
       }
       const std::uint64_t old = whole_.fetch_add(whole, std::memory_order_relaxed);
@@ -223,7 +224,8 @@ class HistogramCell {
   // leaf function before anything saves a register (the native part, inline
   // in the unstriped way, needs many).
   void Observe(double v) {
-    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) return ObserveStriped(stripes, v);
+    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) [[unlikely]]
+      return ObserveStriped(stripes, v);
     ObserveUnstriped(v);
   }
 
@@ -249,7 +251,7 @@ class HistogramCell {
   }
 
   void ObserveInBucket(std::size_t i, double v) {
-    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) {
+    if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) [[unlikely]] {
       return native_ ? AddToStripe<true>(stripes, i, v) : AddToStripe<false>(stripes, i, v);
     }
     ObserveUnstriped(i, v);
