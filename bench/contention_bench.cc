@@ -49,6 +49,14 @@ const T& SeriesFor(const benchmark::State& state, const T& quiet, const T& hot) 
   return state.threads() == 1 ? quiet : hot;
 }
 
+template <class Metric, class Opts>
+struct Twins {
+  explicit Twins(const Opts& opts, Metric (*make)(Opts)) : quiet(make(opts)), hot(make(opts)) {}
+  const Metric& For(const benchmark::State& state) const { return SeriesFor(state, quiet, hot); }
+  Metric quiet;
+  Metric hot;
+};
+
 CoreMetrics& Core(const benchmark::State& state) {
   static auto quiet = NewMetricsRegistry();
   static auto hot = NewMetricsRegistry();
@@ -58,44 +66,39 @@ CoreMetrics& Core(const benchmark::State& state) {
 // The same value sequence in every histogram benchmark, here and in Go.
 double NextObservation(double v) { return v > 12 ? 0 : v + 0.37; }
 
+void ObserveLoop(benchmark::State& state, const Histogram& histogram) {
+  double v = 0;
+  for (auto _ : state) histogram.Observe(v = NextObservation(v));
+  Finish(state);
+}
+
 void BM_SameSeries_Ours_CounterInc(benchmark::State& state) {
-  static const Counter quiet = NewCounter({"", "", "same_counter_total", "h", {}});
-  static const Counter hot = NewCounter({"", "", "same_counter_total", "h", {}});
-  const Counter& counter = SeriesFor(state, quiet, hot);
+  static const Twins<Counter, CounterOpts> twins({.name = "same_total", .help = "h"}, NewCounter);
+  const Counter& counter = twins.For(state);
   for (auto _ : state) counter.Inc();
   Finish(state);
 }
 SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_CounterInc);
 
 void BM_SameSeries_Ours_CounterAdd(benchmark::State& state) {
-  static const Counter quiet = NewCounter({"", "", "same_counter_add_total", "h", {}});
-  static const Counter hot = NewCounter({"", "", "same_counter_add_total", "h", {}});
-  const Counter& counter = SeriesFor(state, quiet, hot);
+  static const Twins<Counter, CounterOpts> twins({.name = "same_total", .help = "h"}, NewCounter);
+  const Counter& counter = twins.For(state);
   for (auto _ : state) counter.Add(2);
   Finish(state);
 }
 SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_CounterAdd);
 
 void BM_SameSeries_Ours_HistogramObserve(benchmark::State& state) {
-  static const HistogramOpts opts{.name = "same_seconds", .help = "h"};
-  static const Histogram quiet = NewHistogram(opts);
-  static const Histogram hot = NewHistogram(opts);
-  const Histogram& histogram = SeriesFor(state, quiet, hot);
-  double v = 0;
-  for (auto _ : state) histogram.Observe(v = NextObservation(v));
-  Finish(state);
+  static const Twins<Histogram, HistogramOpts> twins({.name = "same_seconds", .help = "h"},
+                                                     NewHistogram);
+  ObserveLoop(state, twins.For(state));
 }
 SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_HistogramObserve);
 
 void BM_SameSeries_Ours_NativeObserve(benchmark::State& state) {
-  static const HistogramOpts opts{
-      .name = "same_native_seconds", .help = "h", .native_histogram_bucket_factor = 1.1};
-  static const Histogram quiet = NewHistogram(opts);
-  static const Histogram hot = NewHistogram(opts);
-  const Histogram& histogram = SeriesFor(state, quiet, hot);
-  double v = 0;
-  for (auto _ : state) histogram.Observe(v = NextObservation(v));
-  Finish(state);
+  static const Twins<Histogram, HistogramOpts> twins(
+      {.name = "same_seconds", .help = "h", .native_histogram_bucket_factor = 1.1}, NewHistogram);
+  ObserveLoop(state, twins.For(state));
 }
 SEMSTREAMS_SAME_SERIES_BENCH(BM_SameSeries_Ours_NativeObserve);
 

@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "gather_util.h"
+#include "run_together.h"
 #include "semstreams/metric/registry.h"
 
 namespace semstreams::metric {
 namespace {
 
 using testing::FindFamily;
+using testing::RunTogether;
 using testing::ScalarValue;
 
 constexpr int kThreads = 8;
@@ -24,22 +26,6 @@ CounterOpts CounterDef(std::string name) {
   opts.name = std::move(name);
   opts.help = "help";
   return opts;
-}
-
-// Runs fn(thread_index) on kThreads threads started together, and joins them.
-template <class Fn>
-void RunTogether(int threads, Fn fn) {
-  std::atomic<int> ready{0};
-  std::vector<std::thread> pool;
-  pool.reserve(threads);
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      ready.fetch_add(1);
-      while (ready.load() < threads) std::this_thread::yield();
-      fn(t);
-    });
-  }
-  for (auto& thread : pool) thread.join();
 }
 
 TEST(ConcurrencyTest, RegisterOneWinnerPerKeyWhenDistinctHandlesRace) {

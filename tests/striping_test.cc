@@ -20,6 +20,7 @@
 #include "detail/native_merge.h"
 #include "detail/stripes.h"
 #include "gather_util.h"
+#include "run_together.h"
 #include "semstreams/metric/counter.h"
 #include "semstreams/metric/histogram.h"
 #include "semstreams/metric/opts.h"
@@ -31,22 +32,7 @@ namespace {
 
 using testing::FindFamily;
 using testing::FindSeries;
-
-// Runs fn(thread_index) on `threads` threads started together, and joins them.
-template <class Fn>
-void RunTogether(int threads, Fn fn) {
-  std::atomic<int> ready{0};
-  std::vector<std::thread> pool;
-  pool.reserve(threads);
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      ready.fetch_add(1);
-      while (ready.load() < threads) std::this_thread::yield();
-      fn(t);
-    });
-  }
-  for (auto& thread : pool) thread.join();
-}
+using testing::RunTogether;
 
 std::shared_ptr<const std::vector<double>> Bounds() {
   return std::make_shared<const std::vector<double>>(std::vector<double>{0.25, 0.5, 1});
