@@ -254,7 +254,7 @@ class HistogramCell {
 
   void ObserveInBucket(std::size_t i, double v) {
     if (std::atomic<std::uint64_t>* stripes = stripes_.Get()) [[unlikely]] {
-      return native_ ? AddToStripe<true>(stripes, i, v) : AddToStripe<false>(stripes, i, v);
+      return ObserveStripedInBucket(stripes, i, v);
     }
     ObserveUnstriped(i, v);
   }
@@ -398,6 +398,13 @@ class HistogramCell {
     ObserveUnstriped(BucketIndex(v), v);
   }
 
+  // Out of line, so that ObserveWithExemplar, which inlines ObserveInBucket,
+  // does not carry both striped variants.
+  [[gnu::noinline]] void ObserveStripedInBucket(std::atomic<std::uint64_t>* stripes, std::size_t i,
+                                                double v) noexcept {
+    native_ ? AddToStripe<true>(stripes, i, v) : AddToStripe<false>(stripes, i, v);
+  }
+
   // No locked instruction: the thread owns its stripe. The native part
   // (no bucket limit: Stripable) first, as in ObserveUnstriped.
   template <bool kNative>
@@ -419,7 +426,7 @@ class HistogramCell {
                                                    std::size_t i, double v) {
     if (stripes_internal::tls_stripe == stripes_internal::kUnassigned &&
         stripes_internal::AssignThread() != stripes_internal::kNoStripe) {
-      return native_ ? AddToStripe<true>(stripes, i, v) : AddToStripe<false>(stripes, i, v);
+      return ObserveStripedInBucket(stripes, i, v);
     }
     if (native_) native_->Observe(v, &HistogramCell::Restart, this);
     counts_[i].fetch_add(1, std::memory_order_relaxed);
