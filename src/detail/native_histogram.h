@@ -15,6 +15,8 @@
 #include <new>
 #include <vector>
 
+#include "detail/stripes.h"
+
 namespace semstreams::metric {
 struct HistogramOpts;
 }
@@ -241,9 +243,7 @@ class NativeHistogram {
   template <bool kOwned>
   static std::uint64_t Bump(std::atomic<std::uint64_t>& count) {
     if constexpr (kOwned) {
-      const std::uint64_t old = count.load(std::memory_order_relaxed);
-      count.store(old + 1, std::memory_order_relaxed);
-      return old;
+      return AddOwned(count, 1);
     } else {
       return count.fetch_add(1, std::memory_order_relaxed);
     }
