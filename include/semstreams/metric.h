@@ -14,6 +14,7 @@
 #include "semstreams/metric/push.h"                // IWYU pragma: export
 #include "semstreams/metric/registrar.h"           // IWYU pragma: export
 #include "semstreams/metric/registry.h"            // IWYU pragma: export
+#include "semstreams/metric/scrape_handler.h"      // IWYU pragma: export
 #include "semstreams/metric/server.h"              // IWYU pragma: export
 #include "semstreams/metric/status.h"              // IWYU pragma: export
 #include "semstreams/metric/vec.h"                 // IWYU pragma: export

@@ -85,37 +85,52 @@ bool BasicAuth::Verify(const std::string& password, const std::string& hash) {
          CRYPTO_memcmp(result, hash.data(), hash.size()) == 0;
 }
 
-bool BasicAuth::Allows(const char* authorization) {
-  if (users_.empty()) return true;
-  if (authorization == nullptr) return false;
-  std::string_view header = authorization;
+std::optional<BasicAuth::Attempt> BasicAuth::Parse(std::string_view header) const {
   constexpr std::string_view kScheme = "Basic ";
-  if (header.size() <= kScheme.size()) return false;
+  if (header.size() <= kScheme.size()) return std::nullopt;
   for (std::size_t i = 0; i < kScheme.size(); ++i) {  // the scheme is case-insensitive
     if (std::tolower(static_cast<unsigned char>(header[i])) !=
         std::tolower(static_cast<unsigned char>(kScheme[i]))) {
-      return false;
+      return std::nullopt;
     }
   }
   header.remove_prefix(kScheme.size());
   while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
   std::string decoded;
-  if (!DecodeBase64(header, decoded)) return false;
+  if (!DecodeBase64(header, decoded)) return std::nullopt;
   const auto colon = decoded.find(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos) return std::nullopt;
   const std::string user = decoded.substr(0, colon);
-  const std::string password = decoded.substr(colon + 1);
-
+  Attempt attempt;
+  attempt.password = decoded.substr(colon + 1);
   const auto found = users_.find(user);
-  const bool known = found != users_.end();
-  const std::string& hash = known ? found->second : std::string(kDecoyHash);
-  const std::string key = CacheKey(user, hash, password);
-  if (!key.empty()) {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    if (auto hit = cache_.find(key); hit != cache_.end()) return hit->second;
-  }
-  const bool ok = Verify(password, hash) && known;
-  if (!key.empty()) {
+  attempt.known = found != users_.end();
+  attempt.hash = attempt.known ? found->second : std::string(kDecoyHash);
+  attempt.key = CacheKey(user, attempt.hash, attempt.password);
+  return attempt;
+}
+
+std::optional<bool> BasicAuth::Cached(const Attempt& attempt) {
+  if (attempt.key.empty()) return std::nullopt;
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (auto hit = cache_.find(attempt.key); hit != cache_.end()) return hit->second;
+  return std::nullopt;
+}
+
+std::optional<bool> BasicAuth::Quick(std::string_view authorization) {
+  if (users_.empty()) return true;
+  const std::optional<Attempt> attempt = Parse(authorization);
+  if (!attempt.has_value()) return false;
+  return Cached(*attempt);
+}
+
+bool BasicAuth::Allows(std::string_view authorization) {
+  if (users_.empty()) return true;
+  const std::optional<Attempt> attempt = Parse(authorization);
+  if (!attempt.has_value()) return false;
+  if (std::optional<bool> cached = Cached(*attempt)) return *cached;
+  const bool ok = Verify(attempt->password, attempt->hash) && attempt->known;
+  if (!attempt->key.empty()) {
     std::lock_guard<std::mutex> lock(cache_mu_);
     if (cache_.size() >= kCacheEntries) {
       // Drop about a tenth, as exporter-toolkit does, so a stream of wrong
@@ -124,7 +139,7 @@ bool BasicAuth::Allows(const char* authorization) {
         cache_.erase(cache_.begin());
       }
     }
-    cache_[key] = ok;
+    cache_[attempt->key] = ok;
   }
   return ok;
 }

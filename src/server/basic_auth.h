@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,10 +22,24 @@ class BasicAuth {
   bool Open() const { return users_.empty(); }
 
   /// \brief True when `authorization` (the request's Authorization header,
-  /// possibly null) names a configured user with the right password.
-  bool Allows(const char* authorization);
+  /// empty when absent) names a configured user with the right password. May
+  /// run bcrypt: keep it off threads that must stay responsive.
+  bool Allows(std::string_view authorization);
+
+  /// \brief Allows' answer when it needs no bcrypt (no users, a malformed
+  /// header, or an outcome in the cache); nullopt otherwise.
+  std::optional<bool> Quick(std::string_view authorization);
 
  private:
+  struct Attempt {
+    bool known = false;  // the user exists
+    std::string hash;    // the user's, or the decoy's
+    std::string password;
+    std::string key;     // cache key; empty if it could not be made
+  };
+  // nullopt when the header is malformed (denied without bcrypt).
+  std::optional<Attempt> Parse(std::string_view authorization) const;
+  std::optional<bool> Cached(const Attempt& attempt);
   bool Verify(const std::string& password, const std::string& hash);
 
   const std::map<std::string, std::string> users_;

@@ -1,7 +1,6 @@
 #include "server/bind_address.h"
 
 #include <arpa/inet.h>
-#include <civetweb.h>
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -9,9 +8,6 @@
 
 namespace semstreams::metric::detail {
 namespace {
-
-// mg_check_feature bit for "built with IPv6" (civetweb.h documents 8).
-constexpr unsigned kCivetwebIpv6 = 8;
 
 Status Invalid(std::string message) {
   return Status(ErrorCode::kInvalidArgument, std::move(message));
@@ -22,8 +18,8 @@ bool LooksNumeric(const std::string& address) {
                      [](unsigned char c) { return std::isdigit(c) || c == '.'; });
 }
 
-// RFC 952/1123 names, which is also all civetweb will resolve; anything
-// else (a comma above all) would be read as more of civetweb's port list.
+// RFC 952/1123 names: anything else is a typo, and is refused here rather
+// than handed to the resolver.
 bool IsHostName(const std::string& address) {
   if (address.size() > 253 || !std::isalpha(static_cast<unsigned char>(address.front()))) {
     return false;
@@ -48,11 +44,6 @@ Status ValidateBindAddress(const std::string& address, int port) {
     in6_addr parsed{};
     if (inet_pton(AF_INET6, inner.c_str(), &parsed) != 1) {
       return Invalid(quoted + " is not a valid IPv6 address");
-    }
-    if (mg_check_feature(kCivetwebIpv6) == 0) {
-      return Invalid(quoted +
-                     " is IPv6, but the civetweb this program uses was built without IPv6 "
-                     "support; bind an IPv4 address such as \"127.0.0.1\" or \"0.0.0.0\"");
     }
     return Status::Ok();
   }

@@ -1,58 +1,77 @@
 #include "server/listener.h"
 
-#include <dirent.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/strand.hpp>
+#include <cerrno>
+#include <utility>
 
-#include <cstdlib>
+#include "server/session.h"
 
 namespace semstreams::metric::detail {
+namespace {
 
-std::map<int, int> ListeningSockets() {
-  std::map<int, int> port_of_fd;
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return port_of_fd;
-  while (const dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    const int fd = std::atoi(entry->d_name);
-    int listening = 0;
-    socklen_t length = sizeof listening;
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || !listening) {
-      continue;
-    }
-    sockaddr_storage address{};
-    socklen_t address_length = sizeof address;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) != 0) continue;
-    if (address.ss_family == AF_INET) {
-      port_of_fd[fd] = ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
-    } else if (address.ss_family == AF_INET6) {
-      port_of_fd[fd] = ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
-    }
-  }
-  closedir(dir);
-  return port_of_fd;
+namespace asio = boost::asio;
+
+constexpr std::chrono::milliseconds kFirstBackoff{5};
+constexpr std::chrono::milliseconds kLongestBackoff{1000};
+
+// The errors after which another accept() would fail the same way at once:
+// out of descriptors or kernel memory. Anything else concerns one connection.
+bool OutOfResources(const boost::system::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) return false;
+  const int code = ec.value();
+  return code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM;
 }
 
-std::vector<int> NewListeners(const std::map<int, int>& before, const std::map<int, int>& after,
-                              int port) {
-  std::vector<int> fds;
-  for (const auto& [fd, bound] : after) {
-    auto old = before.find(fd);
-    const bool is_new = old == before.end() || old->second != bound;
-    if (is_new && bound == port) fds.push_back(fd);
-  }
-  return fds;
+}  // namespace
+
+Listener::Listener(asio::io_context& io, asio::ip::tcp::acceptor acceptor, asio::ssl::context* tls,
+                   ServerContext& context)
+    : io_(io),
+      acceptor_(std::move(acceptor)),
+      backoff_timer_(acceptor_.get_executor()),
+      tls_(tls),
+      context_(context) {}
+
+void Listener::Run() { Accept(); }
+
+void Listener::Close() {
+  asio::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->backoff_timer_.cancel();
+    self->acceptor_.close(ignored);
+  });
 }
 
-bool DeferAcceptUntilData(int fd, std::chrono::seconds hold) {
-  // civetweb hands every accepted connection to a worker, which then waits
-  // for the request; a connection that never sends would park a worker. With
-  // TCP_DEFER_ACCEPT the handshake completes (the client's connect()
-  // succeeds) but the kernel keeps the connection until its first bytes
-  // arrive, so idle connections cost a kernel request socket, not a thread.
-  const int seconds = static_cast<int>(hold.count());
-  return setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds) == 0;
+void Listener::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_),
+                         [self = shared_from_this()](const boost::system::error_code& ec,
+                                                     asio::ip::tcp::socket socket) {
+                           self->OnAccept(ec, std::move(socket));
+                         });
+}
+
+void Listener::OnAccept(const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec && OutOfResources(ec)) {
+    backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kLongestBackoff);
+    backoff_timer_.expires_after(backoff_);
+    backoff_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& wait) {
+      if (!wait) self->Accept();
+    });
+    return;
+  }
+  if (!ec) {
+    backoff_ = std::chrono::milliseconds{0};
+    boost::system::error_code ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (tls_ != nullptr) {
+      StartHttpsSession(std::move(socket), *tls_, context_);
+    } else {
+      StartHttpSession(std::move(socket), context_);
+    }
+  }
+  Accept();
 }
 
 }  // namespace semstreams::metric::detail

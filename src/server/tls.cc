@@ -1,16 +1,12 @@
 #include "server/tls.h"
 
-#include <dlfcn.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <mutex>
-#include <vector>
 
 namespace semstreams::metric::detail {
 namespace {
@@ -39,46 +35,6 @@ std::string OpenSslErrors() {
   return out.empty() ? "unknown OpenSSL error" : out;
 }
 
-#ifndef SEMSTREAMS_METRIC_CIVETWEB_LINKS_OPENSSL
-// Debian's libcivetweb (1.15) is built against the OpenSSL 1.1 API and loads
-// it at run time: dlopen("libssl.so") and dlopen("libcrypto.so"), then dlsym
-// of every function it uses. OpenSSL 3 no longer exports
-// SSL_get_peer_certificate (it is a macro for SSL_get1_peer_certificate), so
-// that lookup fails and civetweb refuses to start any HTTPS port; the
-// unversioned names also exist only where libssl-dev is installed.
-//
-// The two modules built beside this library carry the sonames "libssl.so" and
-// "libcrypto.so", depend on the real libssl.so.3/libcrypto.so.3, and the ssl
-// one defines SSL_get_peer_certificate. Once loaded, the dynamic linker hands
-// them to civetweb's dlopen by soname, and dlsym on them finds every other
-// symbol through their dependencies. They stay loaded for the life of the
-// process because civetweb keeps the function pointers.
-constexpr const char* kCompatModules[] = {
-    "libsemstreams_metric_civetweb_crypto.so",
-    "libsemstreams_metric_civetweb_ssl.so",
-};
-
-void* LoadModule(const std::string& name, std::string& errors) {
-  std::vector<std::string> candidates;
-  // For installs relocated after configuration (cmake --install --prefix).
-  if (const char* dir = std::getenv("SEMSTREAMS_METRIC_LIBDIR"); dir != nullptr && *dir != '\0') {
-    candidates.push_back(std::string(dir) + "/" + name);
-  }
-  candidates.push_back(name);
-#ifdef SEMSTREAMS_METRIC_INSTALL_LIBDIR
-  candidates.push_back(std::string(SEMSTREAMS_METRIC_INSTALL_LIBDIR) + "/" + name);
-#endif
-#ifdef SEMSTREAMS_METRIC_BUILD_LIBDIR
-  candidates.push_back(std::string(SEMSTREAMS_METRIC_BUILD_LIBDIR) + "/" + name);
-#endif
-  for (const auto& candidate : candidates) {
-    if (void* handle = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL)) return handle;
-    const char* error = dlerror();
-    errors += "\n  " + candidate + ": " + (error ? error : "not found");
-  }
-  return nullptr;
-}
-#endif  // SEMSTREAMS_METRIC_CIVETWEB_LINKS_OPENSSL
 
 }  // namespace
 
@@ -167,28 +123,12 @@ std::string PeerCommonName(void* peer_cert) {
   return name;
 }
 
-#ifdef SEMSTREAMS_METRIC_CIVETWEB_LINKS_OPENSSL
-// civetweb built from source with this library (SEMSTREAMS_METRIC_FETCH_DEPS)
-// links OpenSSL 3 itself: nothing to load.
-Status PrepareCivetwebOpenSsl() { return Status::Ok(); }
-#else
-Status PrepareCivetwebOpenSsl() {
-  static std::once_flag once;
-  static Status result;
-  std::call_once(once, [] {
-    for (const char* module : kCompatModules) {
-      std::string errors;
-      if (LoadModule(module, errors) == nullptr) {
-        result = TlsError(std::string("cannot load ") + module +
-                          ", which lets civetweb find OpenSSL 3 under the names it dlopens "
-                          "(libssl.so, libcrypto.so):" +
-                          errors);
-        return;
-      }
-    }
-  });
-  return result;
+std::string ClientCommonName(void* ssl) {
+  X509* cert = SSL_get1_peer_certificate(static_cast<SSL*>(ssl));
+  if (cert == nullptr) return "";
+  std::string name = PeerCommonName(cert);
+  X509_free(cert);
+  return name;
 }
-#endif
 
 }  // namespace semstreams::metric::detail

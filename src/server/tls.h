@@ -7,7 +7,7 @@
 
 namespace semstreams::metric::detail {
 
-/// \brief Checks what can be checked before civetweb starts: mode, version and
+/// \brief Checks what can be checked before the server starts: mode, version and
 /// that every file is readable. kTlsConfig naming the field on failure.
 Status ValidateServerTls(const security::ServerTLSConfig& config);
 
@@ -19,8 +19,8 @@ std::string ConfigureServerTls(void* ssl_ctx, const security::ServerTLSConfig& c
 /// there is none.
 std::string PeerCommonName(void* peer_cert);
 
-/// \brief Makes civetweb's run-time OpenSSL lookup succeed (see tls.cc); once
-/// per process. kTlsConfig when the compatibility modules cannot be loaded.
-Status PrepareCivetwebOpenSsl();
+/// \brief The common name of the certificate the client of `ssl` (an SSL*)
+/// presented, empty when it presented none.
+std::string ClientCommonName(void* ssl);
 
 }  // namespace semstreams::metric::detail

@@ -140,7 +140,7 @@ Status ApplyHttp(const YAML::Node& http, ServerOptions& out) {
   for (const auto& entry : http) {
     const std::string key = Key(entry.first);
     if (key == "http2") {
-      // civetweb speaks HTTP/1.1 only; either value serves the same.
+      // The server speaks HTTP/1.1 only; either value serves the same.
       if (!entry.second.IsScalar() ||
           (entry.second.Scalar() != "true" && entry.second.Scalar() != "false")) {
         return Invalid("http_server_config.http2 must be true or false" + Where(entry.second));

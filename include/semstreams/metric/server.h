@@ -13,19 +13,18 @@ namespace semstreams::metric {
 
 /// \brief How a MetricsServer listens.
 struct ServerOptions {
-  /// Address to bind: an IPv4 literal ("0.0.0.0", "127.0.0.1"), a host name, or
-  /// a bracketed IPv6 literal ("[::1]") where civetweb has IPv6 (Debian's does
-  /// not: Start() then says so). Anything else is kInvalidArgument.
+  /// Address to bind: an IPv4 literal ("0.0.0.0", "127.0.0.1"), a bracketed
+  /// IPv6 literal ("[::1]"; "[::]" takes IPv4 too), or a host name. Anything
+  /// else is kInvalidArgument.
   std::string bind_address = "0.0.0.0";
   /// TCP port; 0 means any free port (read it back with Port()).
   int port = 0;
   /// Path of the Prometheus endpoint.
   std::string path = "/metrics";
-  /// civetweb worker threads: connections served at once. A client that is
-  /// slow to send its request holds one for up to request_timeout, so keep
-  /// this well above the number of scrapers plus misbehaving clients.
-  int threads = 32;
-  /// How long a client may take to send a request or read a response.
+  /// I/O threads. A connection costs a socket and a small state object,
+  /// never a thread; expositions are built on a separate, fixed pool.
+  int threads = 2;
+  /// The older name of read_header_timeout; whichever differs from 10 s is in force.
   std::chrono::milliseconds request_timeout{10000};
   /// Most metrics-path requests served at once (promhttp's MaxRequestsInFlight);
   /// a request over it gets 503 at once. 0 means no limit.
@@ -46,11 +45,25 @@ struct ServerOptions {
   bool enable_openmetrics = true;
   /// Write OpenMetrics `_created` samples for counters and histograms.
   bool openmetrics_created = false;
+  /// How long a client may take to send a request line and headers, from its
+  /// first byte (Go's ReadHeaderTimeout).
+  std::chrono::milliseconds read_header_timeout{10000};
+  /// How long a kept-alive connection may wait for its next request (Go's IdleTimeout).
+  std::chrono::milliseconds idle_timeout{120000};
+  /// How long a client may take to read a response (Go's WriteTimeout).
+  std::chrono::milliseconds write_timeout{30000};
+  /// How long a TLS client may take to complete its handshake.
+  std::chrono::milliseconds tls_handshake_timeout{10000};
+  /// Most connections open at once; a new one over it closes the connection
+  /// idle the longest, or is itself closed when none is idle. 0: no limit.
+  int max_connections = 0;
 };
 
 /// \brief The HTTP side of the metrics package (Go's metric.Server): serves
-/// the registry in the Prometheus text format at the metrics path, a JSON
-/// health check at /health and an HTML index at /; anything else is 404.
+/// the registry at the metrics path (through a ScrapeHandler: the format the
+/// scraper negotiates), a JSON health check at /health and an HTML index at
+/// /; anything else is 404. HTTP/1.1 with keep-alive and pipelining, on
+/// Boost.Asio: a fixed number of threads whatever the number of connections.
 ///
 /// Start() returns once the port is bound; Stop() may be followed by Start()
 /// again. The class is thread-safe. No concurrent call to any API of this type

@@ -1,4 +1,4 @@
-#include "server/limits.h"
+#include "exposition/limits.h"
 
 #include <algorithm>
 #include <cmath>

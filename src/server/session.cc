@@ -1,0 +1,359 @@
+#include "server/session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <algorithm>
+#include <cstddef>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "exposition/limits.h"
+#include "server/pages.h"
+#include "server/request_target.h"
+#include "server/tls.h"
+
+namespace semstreams::metric::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+// Request line and headers together. Real scrapers send a few hundred bytes;
+// Go allows 1 MB, but a metrics endpoint has no use for more than this.
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+// What one connection may have read ahead: the header limit plus pipelined
+// requests behind it. A client that pipelines more is closed.
+constexpr std::size_t kMaxBufferedBytes = 64 * 1024;
+constexpr std::size_t kReadChunk = 4 * 1024;
+// After a response that ends the connection the server stops sending and
+// reads what the client still sends for at most this long (or this much)
+// before closing: closing with unread input makes the kernel send a reset,
+// which can destroy the response before the client reads it.
+constexpr std::chrono::seconds kLingerTime{1};
+constexpr std::size_t kLingerBytes = 64 * 1024;
+
+constexpr const char* kTextPlain = "text/plain; charset=utf-8";
+
+ScrapeResponse Plain(int status, std::string text, const char* allow = nullptr) {
+  ScrapeResponse response{status, {{"Content-Type", kTextPlain}}, std::move(text) + "\n"};
+  if (allow != nullptr) response.headers.emplace_back("Allow", allow);
+  return response;
+}
+
+// RFC 9110 IMF-fixdate.
+std::string HttpDate() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[64];
+  const std::size_t n = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return std::string(text, n);
+}
+
+bool IsContentLength(std::string_view name) {
+  return beast::iequals(name, "Content-Length");
+}
+
+template <class Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <class... StreamArgs>
+  explicit Session(ServerContext& context, StreamArgs&&... stream_args)
+      : context_(context),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        buffer_(kMaxBufferedBytes),
+        scrape_deadline_(stream_.get_executor()) {}
+
+  ~Session() override {
+    if (registered_) context_.connections.Remove(handle_);
+  }
+
+  void Run() {
+    if (!context_.connections.Add(this->shared_from_this(), handle_)) {
+      // At max_connections with no idle connection to close: refuse this one.
+      beast::error_code ignored;
+      Lowest().socket().close(ignored);
+      return;
+    }
+    registered_ = true;
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->ReadRequest();
+      }
+    });
+  }
+
+  void Abort() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
+  }
+
+ private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  void Handshake() {
+    Lowest().expires_after(context_.deadlines.tls_handshake);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              if (ec) return self->Close();
+                              self->ReadRequest();
+                            });
+  }
+
+  // Go's model: a kept-alive connection may wait idle_timeout for the first
+  // byte of its next request; from then on, read_header_timeout bounds the
+  // request line and headers.
+  void ReadRequest() {
+    context_.connections.Enter(handle_, ConnectionSet::Phase::kIdle);
+    if (buffer_.size() > 0 || served_ == 0) return ReadHeader();
+    Lowest().expires_after(context_.deadlines.idle);
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(kMaxHeaderBytes);
+    Lowest().expires_after(context_.deadlines.read_header);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+      // The parser keeps the target once the request line is whole: without
+      // one, the request line alone was over the limit.
+      return Refuse(parser_->get().target().empty()
+                        ? Plain(414, "request URI too long")
+                        : Plain(431, "request header fields too large"));
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) return Close();
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      return Refuse(Plain(400, "bad request"));
+    }
+    if (ec) return Close();  // timeout, reset, or the server is stopping
+    Handle();
+  }
+
+  void Handle() {
+    const auto& request = parser_->get();
+    ++served_;
+    context_.connections.Enter(handle_, ConnectionSet::Phase::kBusy);
+    version_ = request.version();
+    head_ = request.method() == http::verb::head;
+    // A body is never read: a request that has one ends its connection.
+    keep_alive_ = request.keep_alive() && parser_->is_done();
+    if (!ClientAllowed()) return Respond(Plain(403, "client certificate not allowed"));
+    if (request.method() == http::verb::options && request.target() == "*") {
+      return Respond({200, {{"Allow", "GET, HEAD, OPTIONS"}}, {}});
+    }
+    if (request.method() != http::verb::get && !head_) {
+      // Answered before anything is read or built: a POST whose body never
+      // arrives costs nothing but this reply.
+      return Respond(Plain(405, "method not allowed", "GET, HEAD"));
+    }
+    std::optional<std::string> path = RequestPath(request.target());
+    if (!path.has_value()) return Refuse(Plain(400, "bad request target"));
+    const std::string_view authorization = request[http::field::authorization];
+    if (std::optional<bool> allowed = context_.auth.Quick(authorization)) {
+      return *allowed ? Route(*path) : Unauthorized();
+    }
+    // bcrypt takes tens of milliseconds on purpose: never on an I/O thread.
+    asio::post(context_.workers, [self = this->shared_from_this(),
+                                  header = std::string(authorization),
+                                  path = std::move(*path)]() mutable {
+      const bool allowed = self->context_.auth.Allows(header);
+      asio::post(self->stream_.get_executor(), [self, allowed, path = std::move(path)] {
+        if (self->closed_) return;
+        allowed ? self->Route(path) : self->Unauthorized();
+      });
+    });
+  }
+
+  bool ClientAllowed() {
+    if constexpr (kTls) {
+      const auto& allowed = context_.allowed_client_cns;
+      if (allowed.empty()) return true;
+      const std::string name = ClientCommonName(stream_.native_handle());
+      return !name.empty() && std::find(allowed.begin(), allowed.end(), name) != allowed.end();
+    } else {
+      return true;
+    }
+  }
+
+  void Unauthorized() {
+    ScrapeResponse response = Plain(401, "Unauthorized");
+    response.headers.emplace_back("WWW-Authenticate", "Basic");
+    Respond(std::move(response));
+  }
+
+  void Route(const std::string& path) {
+    if (path == context_.metrics_path) return Scrape();
+    if (path == "/health") {
+      return Respond({200,
+                      {{"Content-Type", "application/json"}},
+                      HealthBody(std::chrono::system_clock::now())});
+    }
+    if (path == "/") {
+      return Respond(
+          {200, {{"Content-Type", "text/html; charset=utf-8"}}, IndexPage(context_.metrics_path)});
+    }
+    Respond(Plain(404, "404 page not found"));
+  }
+
+  // The exposition is built on a worker; the deadline is kept here, so a
+  // scraper hears 503 when its time is up however long the build takes.
+  void Scrape() {
+    const auto& request = parser_->get();
+    ScrapeRequest scrape{head_ ? "HEAD" : "GET", std::string(request[http::field::accept]),
+                         std::string(request[http::field::accept_encoding]),
+                         std::string(request["X-Prometheus-Scrape-Timeout-Seconds"])};
+    const auto deadline =
+        ScrapeDeadline(std::chrono::steady_clock::now(), context_.scrapes.Options().timeout,
+                       scrape.scrape_timeout_seconds.c_str());
+    const std::uint64_t id = ++scrapes_;
+    awaiting_scrape_ = true;
+    if (deadline.has_value()) {
+      scrape_deadline_.expires_at(*deadline);
+      scrape_deadline_.async_wait([self = this->shared_from_this(), id](beast::error_code ec) {
+        if (ec || !self->awaiting_scrape_ || self->scrapes_ != id) return;
+        self->awaiting_scrape_ = false;
+        self->Respond(Plain(503, "scrape deadline exceeded"));
+      });
+    }
+    asio::post(context_.workers, [self = this->shared_from_this(), scrape = std::move(scrape),
+                                  deadline, id] {
+      // Past the deadline the timer has answered: skip the build.
+      if (deadline.has_value() && std::chrono::steady_clock::now() > *deadline) return;
+      ScrapeResponse response = self->context_.scrapes.Serve(scrape);
+      asio::post(self->stream_.get_executor(), [self, id, response = std::move(response)]() mutable {
+        if (!self->awaiting_scrape_ || self->scrapes_ != id) return;
+        self->awaiting_scrape_ = false;
+        self->scrape_deadline_.cancel();
+        self->Respond(std::move(response));
+      });
+    });
+  }
+
+  // Answers and ends the connection: the request could not be read whole.
+  void Refuse(ScrapeResponse response) {
+    keep_alive_ = false;
+    head_ = false;
+    Respond(std::move(response));
+  }
+
+  void Respond(ScrapeResponse answer) {
+    if (closed_) return;
+    response_ = {};
+    response_.version(version_);
+    response_.result(static_cast<unsigned>(answer.status));
+    bool length_given = false;
+    for (auto& [name, value] : answer.headers) {
+      length_given = length_given || IsContentLength(name);
+      response_.set(name, std::move(value));
+    }
+    for (const auto& [name, value] : context_.response_headers) response_.set(name, value);
+    response_.set(http::field::cache_control, "no-store");
+    response_.set(http::field::date, HttpDate());
+    response_.keep_alive(keep_alive_);
+    if (head_) {
+      // What a GET would get, without the body.
+      if (!length_given) response_.content_length(answer.body.size());
+    } else {
+      response_.body() = std::move(answer.body);
+      response_.prepare_payload();
+    }
+    context_.connections.StartWrite(handle_, response_.body().size());
+    Lowest().expires_after(context_.deadlines.write);
+    http::async_write(stream_, response_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->OnWritten(ec);
+                      });
+  }
+
+  void OnWritten(beast::error_code ec) {
+    response_ = {};  // the body's memory goes back now, not with the connection
+    if (ec) return Close();
+    if (!keep_alive_) return Linger();
+    ReadRequest();
+  }
+
+  void Linger() {
+    beast::error_code ignored;
+    Lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    Lowest().expires_after(kLingerTime);
+    buffer_.clear();
+    DrainInput(0);
+  }
+
+  void DrainInput(std::size_t drained) {
+    if (drained >= kLingerBytes) return Close();
+    Lowest().async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = this->shared_from_this(), drained](beast::error_code ec, std::size_t n) {
+          if (ec) return self->Close();
+          self->buffer_.clear();
+          self->DrainInput(drained + n);
+        });
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    awaiting_scrape_ = false;
+    scrape_deadline_.cancel();
+    beast::error_code ignored;
+    Lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    Lowest().socket().close(ignored);
+  }
+
+  ServerContext& context_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> parser_;
+  http::response<http::string_body> response_;
+  asio::steady_timer scrape_deadline_;
+  ConnectionSet::Handle handle_{};
+  bool registered_ = false;
+  bool closed_ = false;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  bool awaiting_scrape_ = false;
+  unsigned version_ = 11;
+  std::uint64_t served_ = 0;   // requests read on this connection
+  std::uint64_t scrapes_ = 0;  // tells a late build from the current one
+};
+
+}  // namespace
+
+void StartHttpSession(asio::ip::tcp::socket socket, ServerContext& context) {
+  std::make_shared<Session<beast::tcp_stream>>(context, std::move(socket))->Run();
+}
+
+void StartHttpsSession(asio::ip::tcp::socket socket, asio::ssl::context& tls,
+                       ServerContext& context) {
+  std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(context, std::move(socket), tls)
+      ->Run();
+}
+
+}  // namespace semstreams::metric::detail
