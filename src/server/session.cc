@@ -16,10 +16,12 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "exposition/limits.h"
 #include "server/pages.h"
 #include "server/request_target.h"
+#include "server/response_body.h"
 #include "server/tls.h"
 
 namespace semstreams::metric::detail {
@@ -45,10 +47,22 @@ constexpr std::size_t kLingerBytes = 64 * 1024;
 
 constexpr const char* kTextPlain = "text/plain; charset=utf-8";
 
-ScrapeResponse Plain(int status, std::string text, const char* allow = nullptr) {
-  ScrapeResponse response{status, {{"Content-Type", kTextPlain}}, std::move(text) + "\n"};
-  if (allow != nullptr) response.headers.emplace_back("Allow", allow);
-  return response;
+// A response before it is framed: what a route or the scrape handler answers.
+struct Answer {
+  Answer(int s, std::vector<std::pair<std::string, std::string>> h, std::string b)
+      : status(s), headers(std::move(h)), body(std::move(b)) {}
+  explicit Answer(ScrapeResponse response)
+      : Answer(response.status, std::move(response.headers), std::move(response.body)) {}
+
+  int status;
+  std::vector<std::pair<std::string, std::string>> headers;
+  ResponseBody body;
+};
+
+Answer Plain(int status, std::string text, const char* allow = nullptr) {
+  Answer answer{status, {{"Content-Type", kTextPlain}}, std::move(text) + "\n"};
+  if (allow != nullptr) answer.headers.emplace_back("Allow", allow);
+  return answer;
 }
 
 // RFC 9110 IMF-fixdate.
@@ -165,7 +179,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     keep_alive_ = request.keep_alive() && parser_->is_done();
     if (!ClientAllowed()) return Respond(Plain(403, "client certificate not allowed"));
     if (request.method() == http::verb::options && request.target() == "*") {
-      return Respond({200, {{"Allow", "GET, HEAD, OPTIONS"}}, {}});
+      return Respond(Answer{200, {{"Allow", "GET, HEAD, OPTIONS"}}, {}});
     }
     if (request.method() != http::verb::get && !head_) {
       // Answered before anything is read or built: a POST whose body never
@@ -202,21 +216,21 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   void Unauthorized() {
-    ScrapeResponse response = Plain(401, "Unauthorized");
-    response.headers.emplace_back("WWW-Authenticate", "Basic");
-    Respond(std::move(response));
+    Answer answer = Plain(401, "Unauthorized");
+    answer.headers.emplace_back("WWW-Authenticate", "Basic");
+    Respond(std::move(answer));
   }
 
   void Route(const std::string& path) {
     if (path == context_.metrics_path) return Scrape();
     if (path == "/health") {
-      return Respond({200,
-                      {{"Content-Type", "application/json"}},
-                      HealthBody(std::chrono::system_clock::now())});
+      return Respond(Answer{200,
+                            {{"Content-Type", "application/json"}},
+                            HealthBody(std::chrono::system_clock::now())});
     }
     if (path == "/") {
-      return Respond(
-          {200, {{"Content-Type", "text/html; charset=utf-8"}}, IndexPage(context_.metrics_path)});
+      return Respond(Answer{
+          200, {{"Content-Type", "text/html; charset=utf-8"}}, IndexPage(context_.metrics_path)});
     }
     Respond(Plain(404, "404 page not found"));
   }
@@ -245,26 +259,28 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
                                   deadline, id] {
       // Past the deadline the timer has answered: skip the build.
       if (deadline.has_value() && std::chrono::steady_clock::now() > *deadline) return;
-      ScrapeResponse response = self->context_.scrapes.Serve(scrape);
-      asio::post(self->stream_.get_executor(), [self, id, response = std::move(response)]() mutable {
+      // Framed here, off the I/O threads: a large body is copied to pages of its own.
+      auto answer = std::make_shared<Answer>(self->context_.scrapes.Serve(scrape));
+      asio::post(self->stream_.get_executor(), [self, id, answer] {
         if (!self->awaiting_scrape_ || self->scrapes_ != id) return;
         self->awaiting_scrape_ = false;
         self->scrape_deadline_.cancel();
-        self->Respond(std::move(response));
+        self->Respond(std::move(*answer));
       });
     });
   }
 
   // Answers and ends the connection: the request could not be read whole.
-  void Refuse(ScrapeResponse response) {
+  void Refuse(Answer answer) {
     keep_alive_ = false;
     head_ = false;
-    Respond(std::move(response));
+    Respond(std::move(answer));
   }
 
-  void Respond(ScrapeResponse answer) {
+  void Respond(Answer answer) {
     if (closed_) return;
     response_ = {};
+    body_ = {};
     response_.version(version_);
     response_.result(static_cast<unsigned>(answer.status));
     bool length_given = false;
@@ -280,10 +296,11 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       // What a GET would get, without the body.
       if (!length_given) response_.content_length(answer.body.size());
     } else {
-      response_.body() = std::move(answer.body);
+      body_ = std::move(answer.body);
+      response_.body() = {body_.data(), body_.size()};
       response_.prepare_payload();
     }
-    context_.connections.StartWrite(handle_, response_.body().size());
+    context_.connections.StartWrite(handle_, body_.size());
     Lowest().expires_after(context_.deadlines.write);
     http::async_write(stream_, response_,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -292,7 +309,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   void OnWritten(beast::error_code ec) {
-    response_ = {};  // the body's memory goes back now, not with the connection
+    // The body's memory goes back now, not with the connection.
+    response_ = {};
+    body_ = {};
     if (ec) return Close();
     if (!keep_alive_) return Linger();
     ReadRequest();
@@ -331,7 +350,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
-  http::response<http::string_body> response_;
+  ResponseBody body_;
+  http::response<http::span_body<char>> response_;
   asio::steady_timer scrape_deadline_;
   ConnectionSet::Handle handle_{};
   bool registered_ = false;
