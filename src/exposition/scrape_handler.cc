@@ -32,7 +32,8 @@ ScrapeResponse Plain(int status, std::string text) {
 // Leaves the in-flight limit however the scrape ends.
 class InFlightTicket {
  public:
-  explicit InFlightTicket(detail::InFlightLimit& limit) : limit_(limit), admitted_(limit.TryEnter()) {}
+  explicit InFlightTicket(detail::InFlightLimit& limit)
+      : limit_(limit), admitted_(limit.TryEnter()) {}
   ~InFlightTicket() {
     if (admitted_) limit_.Leave();
   }
@@ -65,8 +66,8 @@ ScrapeResponse ScrapeHandler::Serve(const ScrapeRequest& request) const {
   // promhttp's order: the in-flight limit refuses before any work is done.
   InFlightTicket ticket(state_->in_flight);
   if (!ticket.admitted()) return Plain(503, "too many requests in flight");
-  const auto deadline =
-      detail::ScrapeDeadline(start, state_->options.timeout, request.scrape_timeout_seconds.c_str());
+  const auto deadline = detail::ScrapeDeadline(start, state_->options.timeout,
+                                               request.scrape_timeout_seconds.c_str());
   try {
     detail::Exposition exposition = detail::Expose(*state_->registry, request.accept,
                                                    request.accept_encoding, state_->exposition);

@@ -35,7 +35,7 @@ class BasicAuth {
     bool known = false;  // the user exists
     std::string hash;    // the user's, or the decoy's
     std::string password;
-    std::string key;     // cache key; empty if it could not be made
+    std::string key;  // cache key; empty if it could not be made
   };
   // nullopt when the header is malformed (denied without bcrypt).
   std::optional<Attempt> Parse(std::string_view authorization) const;

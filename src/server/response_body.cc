@@ -9,14 +9,14 @@ namespace semstreams::metric::detail {
 namespace {
 
 // Below this a body is an ordinary allocation: /health, errors, small registries.
-constexpr std::size_t kMapFrom = 128 * 1024;
+constexpr std::size_t kMapFrom = std::size_t{128} * 1024;
 
 }  // namespace
 
 ResponseBody::ResponseBody(std::string bytes) : size_(bytes.size()) {
   if (bytes.size() >= kMapFrom) {
-    void* pages = mmap(nullptr, bytes.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
+    void* pages =
+        mmap(nullptr, bytes.size(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (pages != MAP_FAILED) {
       std::memcpy(pages, bytes.data(), bytes.size());
       mapped_ = static_cast<char*>(pages);

@@ -1,13 +1,13 @@
 #include "semstreams/metric/server.h"
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -145,9 +145,9 @@ Status RunningServer::Listen(const ServerOptions& options) {
       endpoints.push_back(entry.endpoint());
     }
     if (ec || endpoints.empty()) {
-      return Status(ErrorCode::kBindFailed,
-                    "cannot listen on " + where + ": cannot resolve \"" + host + "\"" +
-                        (ec ? ": " + ec.message() : std::string()));
+      return Status(ErrorCode::kBindFailed, "cannot listen on " + where + ": cannot resolve \"" +
+                                                host + "\"" +
+                                                (ec ? ": " + ec.message() : std::string()));
     }
   }
   std::string failure;

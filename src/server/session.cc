@@ -1,5 +1,6 @@
 #include "server/session.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -7,7 +8,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <algorithm>
 #include <cstddef>
 #include <ctime>
 #include <memory>
@@ -33,17 +33,17 @@ namespace http = beast::http;
 
 // Request line and headers together. Real scrapers send a few hundred bytes;
 // Go allows 1 MB, but a metrics endpoint has no use for more than this.
-constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{16} * 1024;
 // What one connection may have read ahead: the header limit plus pipelined
 // requests behind it. A client that pipelines more is closed.
-constexpr std::size_t kMaxBufferedBytes = 64 * 1024;
-constexpr std::size_t kReadChunk = 4 * 1024;
+constexpr std::size_t kMaxBufferedBytes = std::size_t{64} * 1024;
+constexpr std::size_t kReadChunk = std::size_t{4} * 1024;
 // After a response that ends the connection the server stops sending and
 // reads what the client still sends for at most this long (or this much)
 // before closing: closing with unread input makes the kernel send a reset,
 // which can destroy the response before the client reads it.
 constexpr std::chrono::seconds kLingerTime{1};
-constexpr std::size_t kLingerBytes = 64 * 1024;
+constexpr std::size_t kLingerBytes = std::size_t{64} * 1024;
 
 constexpr const char* kTextPlain = "text/plain; charset=utf-8";
 
@@ -75,9 +75,7 @@ std::string HttpDate() {
   return std::string(text, n);
 }
 
-bool IsContentLength(std::string_view name) {
-  return beast::iequals(name, "Content-Length");
-}
+bool IsContentLength(std::string_view name) { return beast::iequals(name, "Content-Length"); }
 
 template <class Stream>
 class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
@@ -193,15 +191,15 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       return *allowed ? Route(*path) : Unauthorized();
     }
     // bcrypt takes tens of milliseconds on purpose: never on an I/O thread.
-    asio::post(context_.workers, [self = this->shared_from_this(),
-                                  header = std::string(authorization),
-                                  path = std::move(*path)]() mutable {
-      const bool allowed = self->context_.auth.Allows(header);
-      asio::post(self->stream_.get_executor(), [self, allowed, path = std::move(path)] {
-        if (self->closed_) return;
-        allowed ? self->Route(path) : self->Unauthorized();
-      });
-    });
+    asio::post(context_.workers,
+               [self = this->shared_from_this(), header = std::string(authorization),
+                path = std::move(*path)]() mutable {
+                 const bool allowed = self->context_.auth.Allows(header);
+                 asio::post(self->stream_.get_executor(), [self, allowed, path = std::move(path)] {
+                   if (self->closed_) return;
+                   allowed ? self->Route(path) : self->Unauthorized();
+                 });
+               });
   }
 
   bool ClientAllowed() {
@@ -255,19 +253,19 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         self->Respond(Plain(503, "scrape deadline exceeded"));
       });
     }
-    asio::post(context_.workers, [self = this->shared_from_this(), scrape = std::move(scrape),
-                                  deadline, id] {
-      // Past the deadline the timer has answered: skip the build.
-      if (deadline.has_value() && std::chrono::steady_clock::now() > *deadline) return;
-      // Framed here, off the I/O threads: a large body is copied to pages of its own.
-      auto answer = std::make_shared<Answer>(self->context_.scrapes.Serve(scrape));
-      asio::post(self->stream_.get_executor(), [self, id, answer] {
-        if (!self->awaiting_scrape_ || self->scrapes_ != id) return;
-        self->awaiting_scrape_ = false;
-        self->scrape_deadline_.cancel();
-        self->Respond(std::move(*answer));
-      });
-    });
+    asio::post(context_.workers,
+               [self = this->shared_from_this(), scrape = std::move(scrape), deadline, id] {
+                 // Past the deadline the timer has answered: skip the build.
+                 if (deadline.has_value() && std::chrono::steady_clock::now() > *deadline) return;
+                 // Framed here, off the I/O threads: a large body is copied to pages of its own.
+                 auto answer = std::make_shared<Answer>(self->context_.scrapes.Serve(scrape));
+                 asio::post(self->stream_.get_executor(), [self, id, answer] {
+                   if (!self->awaiting_scrape_ || self->scrapes_ != id) return;
+                   self->awaiting_scrape_ = false;
+                   self->scrape_deadline_.cancel();
+                   self->Respond(std::move(*answer));
+                 });
+               });
   }
 
   // Answers and ends the connection: the request could not be read whole.
@@ -284,9 +282,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     response_.version(version_);
     response_.result(static_cast<unsigned>(answer.status));
     bool length_given = false;
-    for (auto& [name, value] : answer.headers) {
+    for (const auto& [name, value] : answer.headers) {
       length_given = length_given || IsContentLength(name);
-      response_.set(name, std::move(value));
+      response_.set(name, value);
     }
     for (const auto& [name, value] : context_.response_headers) response_.set(name, value);
     response_.set(http::field::cache_control, "no-store");

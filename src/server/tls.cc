@@ -35,7 +35,6 @@ std::string OpenSslErrors() {
   return out.empty() ? "unknown OpenSSL error" : out;
 }
 
-
 }  // namespace
 
 Status ValidateServerTls(const security::ServerTLSConfig& config) {
