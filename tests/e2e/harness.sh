@@ -30,7 +30,9 @@
 #   prom_first_value JSON           Prints the value of the first sample in a response.
 #   wait_for_exit PID SECONDS       Waits for a child of this shell to exit; sets
 #                                   EXIT_CODE. Fails if it is still running at the deadline.
-#   harness_track PID               Kills PID (TERM, then KILL) at exit.
+#   harness_track PID               Kills PID (TERM, then KILL) at exit. Call it in the
+#                                   test's own shell, never inside $(...): a subshell's
+#                                   list dies with it and the process would outlive the test.
 #   harness_on_exit COMMAND         Runs COMMAND (a string) at exit, before the kills.
 #   fail MESSAGE / check DESCRIPTION COMMAND...
 #                                   fail reports and exits 1; check runs COMMAND, reports
@@ -41,6 +43,10 @@
 #   HARNESS_TMP            A temp dir removed at exit (kept when E2E_KEEP_TMP=1).
 #   E2E_START_TIMEOUT      Seconds to wait for a process to come up (default 30).
 #
+# Every process the test starts inherits SEMSTREAMS_E2E_RUN (unique per run). At exit,
+# after the tracked processes are stopped, any process still carrying it is a leak:
+# the harness names it, kills it and fails the test.
+#
 # Sourcing turns on `set -euo pipefail`. The harness installs the EXIT/INT/TERM traps itself: don't replace them, use
 # harness_on_exit. Logs of every process started are printed when the test fails.
 # Needs bash, curl, python3 and (for start_prometheus) prometheus on PATH.
@@ -50,12 +56,50 @@ set -euo pipefail
 HARNESS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/semstreams-e2e.XXXXXX")
 E2E_START_TIMEOUT=${E2E_START_TIMEOUT:-30}
 HARNESS_FAILURES=0
+export SEMSTREAMS_E2E_RUN="$HARNESS_TMP"
 _harness_pids=()
 _harness_exit_cmds=()
 _harness_logs=()
 
 harness_track() { _harness_pids+=("$1"); }
 harness_on_exit() { _harness_exit_cmds+=("$1"); }
+
+# _harness_find_leaks: sets _harness_leaks to the processes, other than this
+# shell, whose environment carries this run's SEMSTREAMS_E2E_RUN. Builtins
+# only: a forked helper would carry the marker and find itself.
+_harness_find_leaks() {
+  _harness_leaks=()
+  local environ pid entry
+  for environ in /proc/[0-9]*/environ; do
+    pid=${environ#/proc/}
+    pid=${pid%/environ}
+    [ "$pid" = "$$" ] && continue
+    # Unreadable (another user's, or gone since the glob): not ours.
+    while IFS= read -r -d '' entry; do
+      if [ "$entry" = "SEMSTREAMS_E2E_RUN=$SEMSTREAMS_E2E_RUN" ]; then
+        _harness_leaks+=("$pid")
+        break
+      fi
+    done 2>/dev/null <"$environ" || true
+  done
+}
+
+# _harness_reap_leaks: waits up to 5s for untracked processes of this run to
+# end (children of a process just stopped may still be on their way out),
+# then names and kills what is left. Fails (returns 1) if anything was left.
+_harness_reap_leaks() {
+  local i pid
+  for ((i = 0; i < 50; i++)); do
+    _harness_find_leaks
+    [ "${#_harness_leaks[@]}" -eq 0 ] && return 0
+    sleep 0.1
+  done
+  for pid in "${_harness_leaks[@]}"; do
+    echo "harness: FAIL: process $pid outlived the test: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  return 1
+}
 
 _harness_cleanup() {
   local status=$?
@@ -77,6 +121,10 @@ _harness_cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  if ! _harness_reap_leaks && [ "$status" -eq 0 ]; then
+    echo "harness: the test left processes running (see above)" >&2
+    status=1
+  fi
   if [ "$status" -ne 0 ]; then
     local log
     for log in "${_harness_logs[@]+"${_harness_logs[@]}"}"; do

@@ -39,23 +39,26 @@ write_targets() {
   mv "$targets_file.tmp" "$targets_file"
 }
 
-# start_prom NAME ARGS...: a Prometheus with $HARNESS_TMP/NAME.yml on a free
-# port; prints its URL once /-/ready answers.
+# start_prom VAR NAME ARGS...: a Prometheus with $HARNESS_TMP/NAME.yml on a
+# free port; sets VAR to its URL once /-/ready answers. Call it in this shell,
+# not in $(...): harness_track must record the PID where the cleanup runs.
 start_prom() {
-  local name=$1 port log deadline
-  shift
+  local var=$1 name=$2 port log deadline prom_pid
+  shift 2
   port=$(free_port)
   log="$HARNESS_TMP/$name.log"
   _harness_logs+=("$log")
   prometheus --config.file="$HARNESS_TMP/$name.yml" --web.listen-address="127.0.0.1:$port" \
     "$@" >"$log" 2>&1 &
-  harness_track $!
+  prom_pid=$!
+  harness_track "$prom_pid"
   deadline=$(_deadline "$E2E_START_TIMEOUT")
   while _before "$deadline"; do
-    curl -fsS -o /dev/null "http://127.0.0.1:$port/-/ready" 2>/dev/null && {
-      echo "http://127.0.0.1:$port"
+    if curl -fsS -o /dev/null "http://127.0.0.1:$port/-/ready" 2>/dev/null; then
+      printf -v "$var" '%s' "http://127.0.0.1:$port"
       return 0
-    }
+    fi
+    kill -0 "$prom_pid" 2>/dev/null || break
     sleep 0.1
   done
   echo "$name did not become ready: $(tail -n 20 "$log")" >&2
@@ -107,14 +110,15 @@ write_targets a b c
 sed "s#@TARGETS_FILE@#$targets_file#; s#@CENTRAL_URL@#http://127.0.0.1:PORT#" \
   "$configs/central.yml" >"$HARNESS_TMP/central.yml"
 mkdir -p "$HARNESS_TMP/central-data" "$HARNESS_TMP/agent-data"
-PROM_URL=$(start_prom central --storage.tsdb.path="$HARNESS_TMP/central-data" \
-  --web.enable-remote-write-receiver) || fail "central Prometheus did not start"
+start_prom PROM_URL central --storage.tsdb.path="$HARNESS_TMP/central-data" \
+  --web.enable-remote-write-receiver || fail "central Prometheus did not start"
 echo "central Prometheus at $PROM_URL"
 sed "s#@TARGETS_FILE@#$targets_file#; s#@CENTRAL_URL@#$PROM_URL#" \
   "$configs/agent.yml" >"$HARNESS_TMP/agent.yml"
 promtool check config --agent "$HARNESS_TMP/agent.yml" >/dev/null ||
   fail "promtool rejects the agent config: $(promtool check config --agent "$HARNESS_TMP/agent.yml" 2>&1)"
-agent_url=$(start_prom agent --enable-feature=agent --storage.agent.path="$HARNESS_TMP/agent-data") ||
+agent_url=""
+start_prom agent_url agent --enable-feature=agent --storage.agent.path="$HARNESS_TMP/agent-data" ||
   fail "Prometheus agent did not start"
 echo "Prometheus agent at $agent_url"
 
