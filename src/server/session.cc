@@ -111,7 +111,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   void Abort() override {
-    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->Close(); });
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this()] { self->Close(CloseHow::kReset); });
   }
 
  private:
@@ -310,6 +311,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     // The body's memory goes back now, not with the connection.
     response_ = {};
     body_ = {};
+    if (ec == beast::error::timeout) return Close(CloseHow::kReset);
     if (ec) return Close();
     if (!keep_alive_) return Linger();
     ReadRequest();
@@ -334,14 +336,26 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
         });
   }
 
-  void Close() {
+  enum class CloseHow {
+    kOrderly,
+    // For a client that stopped reading: what the kernel still holds for it
+    // is dropped at once instead of lingering, and the client learns so.
+    kReset,
+  };
+
+  void Close(CloseHow how = CloseHow::kOrderly) {
     if (closed_) return;
     closed_ = true;
     awaiting_scrape_ = false;
     scrape_deadline_.cancel();
     beast::error_code ignored;
-    Lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    Lowest().socket().close(ignored);
+    auto& socket = Lowest().socket();
+    if (how == CloseHow::kReset) {
+      socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    } else {
+      socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    }
+    socket.close(ignored);
   }
 
   ServerContext& context_;
