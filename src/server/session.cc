@@ -1,5 +1,7 @@
 #include "server/session.h"
 
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -82,12 +84,19 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  template <class... StreamArgs>
-  explicit Session(ServerContext& context, StreamArgs&&... stream_args)
+  // `tls` is used, and must be set, when kTls.
+  Session(ServerContext& context, asio::ip::tcp::socket socket, asio::ssl::context* tls)
       : context_(context),
-        stream_(std::forward<StreamArgs>(stream_args)...),
+        executor_(socket.get_executor()),
+        tls_(tls),
         buffer_(kMaxBufferedBytes),
-        scrape_deadline_(stream_.get_executor()) {}
+        timer_(executor_) {
+    if constexpr (kTls) {
+      silent_.emplace(std::move(socket));
+    } else {
+      stream_.emplace(std::move(socket));
+    }
+  }
 
   ~Session() override {
     if (registered_) context_.connections.Remove(handle_);
@@ -96,14 +105,13 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   void Run() {
     if (!context_.connections.Add(this->shared_from_this(), handle_)) {
       // At max_connections with no idle connection to close: refuse this one.
-      beast::error_code ignored;
-      Lowest().socket().close(ignored);
+      Close();
       return;
     }
     registered_ = true;
-    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    asio::dispatch(executor_, [self = this->shared_from_this()] {
       if constexpr (kTls) {
-        self->Handshake();
+        self->AwaitClientHello();
       } else {
         self->ReadRequest();
       }
@@ -111,20 +119,41 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   void Abort() override {
-    asio::post(stream_.get_executor(),
-               [self = this->shared_from_this()] { self->Close(CloseHow::kReset); });
+    asio::post(executor_, [self = this->shared_from_this()] { self->Close(CloseHow::kReset); });
   }
 
  private:
-  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(*stream_); }
+
+  // A TLS stream costs tens of kilobytes of buffers before its first byte,
+  // so a client that connects and says nothing gets none: the stream is made
+  // once the ClientHello starts to arrive. The handshake deadline runs from
+  // the connect all the same.
+  void AwaitClientHello() {
+    handshake_deadline_ = std::chrono::steady_clock::now() + context_.deadlines.tls_handshake;
+    timer_.expires_at(handshake_deadline_);
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec && !self->stream_.has_value()) self->Close();
+    });
+    silent_->async_wait(asio::ip::tcp::socket::wait_read,
+                        [self = this->shared_from_this()](beast::error_code ec) {
+                          self->timer_.cancel();
+                          if (ec || self->closed_) return self->Close();
+                          self->stream_.emplace(std::move(*self->silent_), *self->tls_);
+                          self->silent_.reset();
+                          // OpenSSL's record buffers go back while the connection is idle.
+                          SSL_set_mode(self->stream_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+                          self->Handshake();
+                        });
+  }
 
   void Handshake() {
-    Lowest().expires_after(context_.deadlines.tls_handshake);
-    stream_.async_handshake(asio::ssl::stream_base::server,
-                            [self = this->shared_from_this()](beast::error_code ec) {
-                              if (ec) return self->Close();
-                              self->ReadRequest();
-                            });
+    Lowest().expires_at(handshake_deadline_);
+    stream_->async_handshake(asio::ssl::stream_base::server,
+                             [self = this->shared_from_this()](beast::error_code ec) {
+                               if (ec) return self->Close();
+                               self->ReadRequest();
+                             });
   }
 
   // Go's model: a kept-alive connection may wait idle_timeout for the first
@@ -134,19 +163,19 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     context_.connections.Enter(handle_, ConnectionSet::Phase::kIdle);
     if (buffer_.size() > 0 || served_ == 0) return ReadHeader();
     Lowest().expires_after(context_.deadlines.idle);
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                              if (ec) return self->Close();
-                              self->buffer_.commit(n);
-                              self->ReadHeader();
-                            });
+    stream_->async_read_some(buffer_.prepare(kReadChunk), [self = this->shared_from_this()](
+                                                              beast::error_code ec, std::size_t n) {
+      if (ec) return self->Close();
+      self->buffer_.commit(n);
+      self->ReadHeader();
+    });
   }
 
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     Lowest().expires_after(context_.deadlines.read_header);
-    http::async_read_header(stream_, buffer_, *parser_,
+    http::async_read_header(*stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               self->OnHeader(ec);
                             });
@@ -196,7 +225,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
                [self = this->shared_from_this(), header = std::string(authorization),
                 path = std::move(*path)]() mutable {
                  const bool allowed = self->context_.auth.Allows(header);
-                 asio::post(self->stream_.get_executor(), [self, allowed, path = std::move(path)] {
+                 asio::post(self->executor_, [self, allowed, path = std::move(path)] {
                    if (self->closed_) return;
                    allowed ? self->Route(path) : self->Unauthorized();
                  });
@@ -207,7 +236,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     if constexpr (kTls) {
       const auto& allowed = context_.allowed_client_cns;
       if (allowed.empty()) return true;
-      const std::string name = ClientCommonName(stream_.native_handle());
+      const std::string name = ClientCommonName(stream_->native_handle());
       return !name.empty() && std::find(allowed.begin(), allowed.end(), name) != allowed.end();
     } else {
       return true;
@@ -247,8 +276,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     const std::uint64_t id = ++scrapes_;
     awaiting_scrape_ = true;
     if (deadline.has_value()) {
-      scrape_deadline_.expires_at(*deadline);
-      scrape_deadline_.async_wait([self = this->shared_from_this(), id](beast::error_code ec) {
+      timer_.expires_at(*deadline);
+      timer_.async_wait([self = this->shared_from_this(), id](beast::error_code ec) {
         if (ec || !self->awaiting_scrape_ || self->scrapes_ != id) return;
         self->awaiting_scrape_ = false;
         self->Respond(Plain(503, "scrape deadline exceeded"));
@@ -260,10 +289,10 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
                  if (deadline.has_value() && std::chrono::steady_clock::now() > *deadline) return;
                  // Framed here, off the I/O threads: a large body is copied to pages of its own.
                  auto answer = std::make_shared<Answer>(self->context_.scrapes.Serve(scrape));
-                 asio::post(self->stream_.get_executor(), [self, id, answer] {
+                 asio::post(self->executor_, [self, id, answer] {
                    if (!self->awaiting_scrape_ || self->scrapes_ != id) return;
                    self->awaiting_scrape_ = false;
-                   self->scrape_deadline_.cancel();
+                   self->timer_.cancel();
                    self->Respond(std::move(*answer));
                  });
                });
@@ -301,7 +330,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     }
     context_.connections.StartWrite(handle_, body_.size());
     Lowest().expires_after(context_.deadlines.write);
-    http::async_write(stream_, response_,
+    http::async_write(*stream_, response_,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->OnWritten(ec);
                       });
@@ -347,8 +376,12 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     if (closed_) return;
     closed_ = true;
     awaiting_scrape_ = false;
-    scrape_deadline_.cancel();
+    timer_.cancel();
     beast::error_code ignored;
+    if (!stream_.has_value()) {  // a TLS client that never said anything
+      if (silent_.has_value()) silent_->close(ignored);
+      return;
+    }
     auto& socket = Lowest().socket();
     if (how == CloseHow::kReset) {
       socket.set_option(asio::socket_base::linger(true, 0), ignored);
@@ -359,12 +392,17 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   }
 
   ServerContext& context_;
-  Stream stream_;
+  const asio::any_io_executor executor_;  // the connection's strand
+  asio::ssl::context* const tls_;
+  std::optional<asio::ip::tcp::socket> silent_;  // TLS, until the first byte
+  std::optional<Stream> stream_;
+  std::chrono::steady_clock::time_point handshake_deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
   ResponseBody body_;
   http::response<http::span_body<char>> response_;
-  asio::steady_timer scrape_deadline_;
+  // The TLS handshake's deadline, then each scrape's.
+  asio::steady_timer timer_;
   ConnectionSet::Handle handle_{};
   bool registered_ = false;
   bool closed_ = false;
@@ -379,12 +417,12 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
 }  // namespace
 
 void StartHttpSession(asio::ip::tcp::socket socket, ServerContext& context) {
-  std::make_shared<Session<beast::tcp_stream>>(context, std::move(socket))->Run();
+  std::make_shared<Session<beast::tcp_stream>>(context, std::move(socket), nullptr)->Run();
 }
 
 void StartHttpsSession(asio::ip::tcp::socket socket, asio::ssl::context& tls,
                        ServerContext& context) {
-  std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(context, std::move(socket), tls)
+  std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(context, std::move(socket), &tls)
       ->Run();
 }
 
