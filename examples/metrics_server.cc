@@ -5,7 +5,7 @@
 //
 //   metrics_server [--port N] [--bind ADDR] [--path PATH] [--duration SECONDS]
 //                  [--record-for SECONDS] [--native-histograms]
-//                  [--web-config FILE] [--security-config FILE]
+//                  [--web-config FILE] [--security-config FILE] [--series N]
 //
 // Prints "serving metrics at <url>" on stdout once the port is bound; tests
 // read that line. Exits 0 after a clean stop, 1 when the server cannot start,
@@ -56,12 +56,13 @@ struct Flags {
   std::string web_config;
   std::string security_config;
   bool native_histograms = false;
+  int series = 0;
 };
 
 void PrintUsage(std::ostream& out) {
   out << "usage: metrics_server [--port N] [--bind ADDR] [--path PATH] [--duration SECONDS]\n"
          "                      [--record-for SECONDS] [--native-histograms]\n"
-         "                      [--web-config FILE] [--security-config FILE]\n"
+         "                      [--web-config FILE] [--security-config FILE] [--series N]\n"
          "  --port N            TCP port to serve on (default 9090; 0 = any free port)\n"
          "  --bind ADDR         address to bind (default 0.0.0.0)\n"
          "  --path PATH         path of the Prometheus endpoint (default /metrics)\n"
@@ -73,7 +74,9 @@ void PrintUsage(std::ostream& out) {
          "                      --web.config.file): TLS, basic auth users, headers\n"
          "  --security-config FILE  the Go security.Config as JSON (TLS and mTLS)\n"
          "  --native-histograms give semstreams_processing_duration_seconds native\n"
-         "                      buckets too (protobuf scrapes only)\n";
+         "                      buckets too (protobuf scrapes only)\n"
+         "  --series N          N extra series (one counter per label value), so\n"
+         "                      /metrics is as large as a busy service's (default 0)\n";
 }
 
 // Returns the flags, or nullopt after printing why the command line is wrong.
@@ -97,7 +100,8 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
       value = std::string(arg.substr(eq + 1));
     }
     if (name != "--port" && name != "--bind" && name != "--path" && name != "--duration" &&
-        name != "--record-for" && name != "--web-config" && name != "--security-config") {
+        name != "--record-for" && name != "--web-config" && name != "--security-config" &&
+        name != "--series") {
       std::cerr << "metrics_server: unknown argument '" << arg << "'\n";
       PrintUsage(std::cerr);
       return std::nullopt;
@@ -126,6 +130,9 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
         if (used != value->size() || *flags.record_seconds < 0) {
           throw std::invalid_argument("range");
         }
+      } else if (name == "--series") {
+        flags.series = std::stoi(*value, &used);
+        if (used != value->size() || flags.series < 0) throw std::invalid_argument("range");
       } else if (name == "--bind") {
         flags.bind_address = *value;
       } else if (name == "--web-config") {
@@ -319,7 +326,7 @@ int main(int argc, char** argv) {
   const std::optional<Flags> flags = ParseFlags(argc, argv);
   if (!flags) return 2;
 
-  // Block the stop signals before any thread exists (civetweb's included), so
+  // Block the stop signals before any thread exists (the server's included), so
   // every thread inherits the mask and only the sigwait thread below ever sees
   // them; no work happens in an async signal handler.
   sigset_t stop_signals;
@@ -340,6 +347,18 @@ int main(int argc, char** argv) {
   if (metric::Status s = custom.RegisterWith(*registry); !s.ok()) {
     std::cerr << "metrics_server: registering service metrics: " << s.ToString() << "\n";
     return 1;
+  }
+  // Label values are made once here and never recorded again: the series only
+  // give scrapes (and slow readers, tests/server_attack_test.cc) a large body.
+  const metric::CounterVec padding = metric::NewCounterVec(
+      {.name = "padding_series_total", .help = "Extra series asked for with --series"}, {"id"});
+  if (flags->series > 0) {
+    if (metric::Status s = registry->RegisterCounterVec("example", "padding_series_total", padding);
+        !s.ok()) {
+      std::cerr << "metrics_server: registering --series: " << s.ToString() << "\n";
+      return 1;
+    }
+    for (int i = 0; i < flags->series; ++i) padding.WithLabelValues(std::to_string(i)).Inc();
   }
 
   metric::ServerOptions options;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The installed library defines no symbol of another library, calls no
 # malloc_trim, loads nothing at run time, and installs nothing but itself
-# (DESIGN.md, "Third release": transport).
+# (the library lives in other people's processes).
 #
 #   no_foreign_symbols_test.sh <cmake> <build-dir> [system|fetched]
 #
