@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <list>
@@ -20,9 +21,10 @@ class Connection {
 
 /// \brief The live connections of one server, for the limits that span them:
 /// max_connections (the oldest idle one makes room for a new one) and the write
-/// budget (bytes of responses waiting on clients; past it, the connection that
-/// has been writing longest is closed, so slow readers cannot hold the
-/// process's memory). Stop() aborts them all. Thread-safe.
+/// budget (bytes of large responses waiting on clients; past it, the connection
+/// that has been writing longest is closed, so slow readers cannot hold the
+/// process's memory). Stop() aborts them all. Thread-safe; a connection's own
+/// phase changes take no lock, so a request costs the others nothing.
 class ConnectionSet {
  public:
   enum class Phase {
@@ -32,10 +34,13 @@ class ConnectionSet {
   };
 
   struct Entry {
-    std::weak_ptr<Connection> connection;
-    Phase phase = Phase::kIdle;
-    std::chrono::steady_clock::time_point since;
-    std::size_t bytes = 0;  // while kWriting
+    explicit Entry(std::weak_ptr<Connection> c) : connection(std::move(c)) {}
+    const std::weak_ptr<Connection> connection;
+    // Written by the connection itself, read by the scans below.
+    std::atomic<Phase> phase{Phase::kIdle};
+    std::atomic<std::chrono::steady_clock::rep> since{0};
+    // Under the set's mutex.
+    std::size_t bytes = 0;  // counted against the write budget
     bool aborted = false;
   };
   using Handle = std::list<Entry>::iterator;
@@ -49,11 +54,14 @@ class ConnectionSet {
   bool Add(const std::shared_ptr<Connection>& connection, Handle& handle);
   /// \brief Forgets a connection; each handle once.
   void Remove(Handle handle);
-  /// \brief Marks the connection idle or busy.
-  void Enter(Handle handle, Phase phase);
-  /// \brief Marks it writing `bytes`, closing the longest writers when the
-  /// budget would be exceeded (never this one).
-  void StartWrite(Handle handle, std::size_t bytes);
+  /// \brief Marks the connection idle or busy; lock-free.
+  static void Enter(Handle handle, Phase phase);
+  /// \brief Marks it writing `bytes`. A response large enough to matter is
+  /// counted against the budget, closing the longest writers when it would be
+  /// exceeded (never this one); true when counted, and EndWrite must follow.
+  bool StartWrite(Handle handle, std::size_t bytes);
+  /// \brief Uncounts a write StartWrite counted.
+  void EndWrite(Handle handle);
   /// \brief Aborts every connection (the server is stopping).
   void AbortAll();
   /// \brief Connections currently admitted.

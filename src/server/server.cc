@@ -21,6 +21,7 @@
 
 #include "server/bind_address.h"
 #include "server/listener.h"
+#include "server/response_head.h"
 #include "server/server_context.h"
 #include "server/tls.h"
 
@@ -261,6 +262,11 @@ Status MetricsServer::Impl::Start() {
   if (Status status = detail::ValidateBindAddress(options_.bind_address, options_.port);
       !status.ok()) {
     return status;
+  }
+  for (const auto& [name, value] : options_.response_headers) {
+    if (std::string error = detail::HeaderFieldError(name, value); !error.empty()) {
+      return Status(ErrorCode::kInvalidArgument, std::move(error));
+    }
   }
   if (options_.security.tls.server.enabled) {
     if (Status status = detail::ValidateServerTls(options_.security.tls.server); !status.ok()) {

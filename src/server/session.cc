@@ -3,10 +3,13 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -24,6 +27,7 @@
 #include "server/pages.h"
 #include "server/request_target.h"
 #include "server/response_body.h"
+#include "server/response_head.h"
 #include "server/tls.h"
 
 namespace semstreams::metric::detail {
@@ -67,17 +71,32 @@ Answer Plain(int status, std::string text, const char* allow = nullptr) {
   return answer;
 }
 
+// Text that changes once a second (the Date header, the /health body), made
+// once per second per connection rather than once per request.
+class PerSecond {
+ public:
+  template <class Make>
+  const std::string& Get(std::time_t now, Make make) {
+    if (now != second_) {
+      text_ = make(now);
+      second_ = now;
+    }
+    return text_;
+  }
+
+ private:
+  std::time_t second_ = -1;
+  std::string text_;
+};
+
 // RFC 9110 IMF-fixdate.
-std::string HttpDate() {
-  const std::time_t now = std::time(nullptr);
+std::string HttpDate(std::time_t now) {
   std::tm utc{};
   gmtime_r(&now, &utc);
   char text[64];
   const std::size_t n = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
   return std::string(text, n);
 }
-
-bool IsContentLength(std::string_view name) { return beast::iequals(name, "Content-Length"); }
 
 template <class Stream>
 class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
@@ -160,7 +179,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   // byte of its next request; from then on, read_header_timeout bounds the
   // request line and headers.
   void ReadRequest() {
-    context_.connections.Enter(handle_, ConnectionSet::Phase::kIdle);
+    ConnectionSet::Enter(handle_, ConnectionSet::Phase::kIdle);
     if (buffer_.size() > 0 || served_ == 0) return ReadHeader();
     Lowest().expires_after(context_.deadlines.idle);
     stream_->async_read_some(buffer_.prepare(kReadChunk), [self = this->shared_from_this()](
@@ -200,7 +219,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   void Handle() {
     const auto& request = parser_->get();
     ++served_;
-    context_.connections.Enter(handle_, ConnectionSet::Phase::kBusy);
+    ConnectionSet::Enter(handle_, ConnectionSet::Phase::kBusy);
     version_ = request.version();
     head_ = request.method() == http::verb::head;
     // A body is never read: a request that has one ends its connection.
@@ -252,9 +271,10 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   void Route(const std::string& path) {
     if (path == context_.metrics_path) return Scrape();
     if (path == "/health") {
-      return Respond(Answer{200,
-                            {{"Content-Type", "application/json"}},
-                            HealthBody(std::chrono::system_clock::now())});
+      const std::string& body = health_.Get(std::time(nullptr), [](std::time_t now) {
+        return HealthBody(std::chrono::system_clock::from_time_t(now));
+      });
+      return Respond(Answer{200, {{"Content-Type", "application/json"}}, body});
     }
     if (path == "/") {
       return Respond(Answer{
@@ -305,32 +325,24 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     Respond(std::move(answer));
   }
 
+  // The head is written by hand: Beast's serializer spent more than the
+  // rest of a /health request on assembling its buffer sequences.
   void Respond(Answer answer) {
     if (closed_) return;
-    response_ = {};
-    body_ = {};
-    response_.version(version_);
-    response_.result(static_cast<unsigned>(answer.status));
-    bool length_given = false;
-    for (const auto& [name, value] : answer.headers) {
-      length_given = length_given || IsContentLength(name);
-      response_.set(name, value);
-    }
-    for (const auto& [name, value] : context_.response_headers) response_.set(name, value);
-    response_.set(http::field::cache_control, "no-store");
-    response_.set(http::field::date, HttpDate());
-    response_.keep_alive(keep_alive_);
-    if (head_) {
-      // What a GET would get, without the body.
-      if (!length_given) response_.content_length(answer.body.size());
-    } else {
-      body_ = std::move(answer.body);
-      response_.body() = {body_.data(), body_.size()};
-      response_.prepare_payload();
-    }
-    context_.connections.StartWrite(handle_, body_.size());
+    Framing framing;
+    framing.version = version_;
+    framing.status = answer.status;
+    framing.keep_alive = keep_alive_;
+    // HEAD: what a GET would get, without the body.
+    framing.content_length = answer.body.size();
+    framing.date = date_.Get(std::time(nullptr), HttpDate);
+    head_text_ = ResponseHead(framing, answer.headers, context_.response_headers);
+    body_ = head_ ? ResponseBody() : std::move(answer.body);
+    counted_write_ = context_.connections.StartWrite(handle_, body_.size());
     Lowest().expires_after(context_.deadlines.write);
-    http::async_write(*stream_, response_,
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_text_),
+                                                    asio::buffer(body_.data(), body_.size())};
+    asio::async_write(*stream_, buffers,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->OnWritten(ec);
                       });
@@ -338,8 +350,10 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
 
   void OnWritten(beast::error_code ec) {
     // The body's memory goes back now, not with the connection.
-    response_ = {};
+    head_text_ = std::string();
     body_ = {};
+    if (counted_write_) context_.connections.EndWrite(handle_);
+    counted_write_ = false;
     if (ec == beast::error::timeout) return Close(CloseHow::kReset);
     if (ec) return Close();
     if (!keep_alive_) return Linger();
@@ -399,14 +413,17 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   std::chrono::steady_clock::time_point handshake_deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
+  std::string head_text_;
   ResponseBody body_;
-  http::response<http::span_body<char>> response_;
+  PerSecond date_;
+  PerSecond health_;
   // The TLS handshake's deadline, then each scrape's.
   asio::steady_timer timer_;
   ConnectionSet::Handle handle_{};
   bool registered_ = false;
   bool closed_ = false;
   bool keep_alive_ = false;
+  bool counted_write_ = false;  // against the write budget, see ConnectionSet
   bool head_ = false;
   bool awaiting_scrape_ = false;
   unsigned version_ = 11;
