@@ -2,18 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include "support/scraper_accept.h"
+
 namespace semstreams::metric::detail {
 namespace {
 
 using F = ExpositionFormat;
 
-constexpr const char* kPrometheus242 =
-    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
-    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+// What Prometheus 2.42 sends, plain and with --enable-feature=native-histograms.
+constexpr const char* kPrometheus242 = metric::testing::kPrometheus242Accept;
 constexpr const char* kPrometheus242NativeHistograms =
-    "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,"
-    "application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;"
-    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    metric::testing::kPrometheus242NativeHistogramsAccept;
 
 const NegotiationOptions kDefault;
 const NegotiationOptions kNoOpenMetrics{false, false};

@@ -26,6 +26,7 @@
 
 #include "semstreams/metric/counter.h"
 #include "semstreams/metric/registry.h"
+#include "support/scraper_accept.h"
 
 // The public API offers no way to stop a scrape half way (no collector runs
 // user code yet), so the tests that need a scrape in flight pause it at its
@@ -78,13 +79,9 @@ constexpr const char* kProtobuf =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
     "encoding=delimited";
 // What Prometheus 2.42 sends, plain and with --enable-feature=native-histograms.
-constexpr const char* kPrometheus242 =
-    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
-    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+constexpr const char* kPrometheus242 = metric::testing::kPrometheus242Accept;
 constexpr const char* kPrometheus242NativeHistograms =
-    "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,"
-    "application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;"
-    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    metric::testing::kPrometheus242NativeHistogramsAccept;
 
 // A registry with one known counter, scrape_test_requests_total 3.
 std::shared_ptr<MetricsRegistry> RegistryWithCounter() {

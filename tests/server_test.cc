@@ -257,6 +257,25 @@ TEST(ServerTest, BadMetricsPathIsInvalidArgument) {
   }
 }
 
+TEST(ServerTest, ResponseHeadersThatCouldInjectAreInvalidArgument) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"X-Ok", "a\r\nSet-Cookie: x=1"}, {"X-Ok", "a\nb"}, {"X Bad", "v"}, {"", "v"},
+      {"X-Ok:", "v"}, {std::string("X-\0", 3), "v"}};
+  for (const auto& [name, value] : bad) {
+    ServerOptions options = Loopback();
+    options.response_headers = {{name, value}};
+    MetricsServer server(options, NewMetricsRegistry());
+    EXPECT_EQ(server.Start().code(), ErrorCode::kInvalidArgument) << name << ": " << value;
+    EXPECT_FALSE(server.Running());
+  }
+  ServerOptions options = Loopback();
+  options.response_headers = {{"X-Content-Type-Options", "nosniff"}};
+  MetricsServer server(options, NewMetricsRegistry());
+  ASSERT_TRUE(server.Start().ok());
+  const HttpResponse response = HttpGet(Url(server, "/health"));
+  EXPECT_EQ(response.headers.at("x-content-type-options"), "nosniff");
+}
+
 TEST(ServerTest, MalformedBindAddressIsInvalidArgumentNotSomeOtherAddress) {
   for (const char* address : {"999.1.1.1", "127.0.0.257", "1.2.3", "127.0.0.1:80", "::1", "[::1",
                               "[not-ipv6]", "127.0.0.1,0.0.0.0", "bad host", "-x"}) {

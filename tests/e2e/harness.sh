@@ -34,6 +34,9 @@
 #                                   test's own shell, never inside $(...): a subshell's
 #                                   list dies with it and the process would outlive the test.
 #   harness_on_exit COMMAND         Runs COMMAND (a string) at exit, before the kills.
+#   make_tls_certs DIR              Writes DIR/ca.{crt,key} (a CA "test CA") and
+#                                   DIR/server.{crt,key} (CN and SAN 127.0.0.1, signed by
+#                                   it) with the openssl CLI, valid for a day.
 #   fail MESSAGE / check DESCRIPTION COMMAND...
 #                                   fail reports and exits 1; check runs COMMAND, reports
 #                                   "ok"/"FAIL" and counts failures so a test can run every
@@ -184,6 +187,18 @@ promtool_check_metrics() {
     return 3
   fi
   echo "  (only the documented semstreams_nats_rtt_milliseconds lint)"
+}
+
+make_tls_certs() {
+  local dir=$1
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -CAcreateserial -days 1 -extfile "$dir/san.ext" -out "$dir/server.crt" 2>/dev/null
 }
 
 free_port() {

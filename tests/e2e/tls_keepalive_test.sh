@@ -26,26 +26,22 @@ command -v prometheus >/dev/null || fail "prometheus is not on PATH"
 echo "prometheus: $(prometheus --version 2>&1 | head -n 1)"
 
 dir="$HARNESS_TMP/tls"
-mkdir -p "$dir"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=test CA" \
-  -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-  -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/san.ext"
-openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
-  -CAcreateserial -days 1 -extfile "$dir/san.ext" -out "$dir/server.crt" 2>/dev/null
+make_tls_certs "$dir"
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n' >"$dir/web.yml"
 
 port=$(free_port)
 start_example "$bin" "$port" --web-config "$dir/web.yml"
 echo "example: $EXAMPLE_URL (pid $EXAMPLE_PID)"
 
+# The quotes are YAML's, meant literally.
+# shellcheck disable=SC2089,SC2090
 HARNESS_PROM_SCRAPE_CONFIGS="  - job_name: semstreams
     scheme: https
     tls_config:
       ca_file: '$dir/ca.crt'
     static_configs:
       - targets: ['127.0.0.1:$port']"
+# shellcheck disable=SC2090
 export HARNESS_PROM_SCRAPE_CONFIGS
 start_prometheus unused unused
 echo "prometheus: $PROM_URL (pid $PROM_PID)"

@@ -14,15 +14,7 @@ source "$(dirname "$0")/harness.sh"
 bin=${1:?usage: web_config_test.sh <metrics_server binary>}
 query_timeout=${E2E_QUERY_TIMEOUT:-30}
 dir="$HARNESS_TMP/tls"
-mkdir -p "$dir"
-
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=test CA" \
-  -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-  -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/san.ext"
-openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
-  -CAcreateserial -days 1 -extfile "$dir/san.ext" -out "$dir/server.crt" 2>/dev/null
+make_tls_certs "$dir"
 
 # Relative file names: resolved against the web config's directory.
 cat >"$dir/web.yml" <<'YAML'
