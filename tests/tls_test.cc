@@ -134,6 +134,25 @@ TEST_F(TlsTest, ServesMetricsHealthAndIndexOverHttps) {
   EXPECT_EQ(HttpGet(Url(server, "/missing"), Client()).status, 404);
 }
 
+// Larger than one TLS record and than the size at which bodies move to
+// mappings of their own, with the last series checked: the body arrives whole.
+TEST_F(TlsTest, LargeBodiesArriveWholeOverHttps) {
+  for (int series : {1000, 10000}) {
+    auto registry = NewMetricsRegistry();
+    for (int i = 0; i < series; ++i) {
+      registry->CoreMetrics().RecordMessageReceived("svc" + std::to_string(i), "t");
+    }
+    MetricsServer server(TlsOptions(), registry);
+    ASSERT_TRUE(server.Start().ok());
+    const HttpResponse metrics = HttpGet(server.Address(), Client());
+    ASSERT_TRUE(metrics.ok()) << series << ": " << metrics.error;
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_GT(metrics.body.size(), static_cast<std::size_t>(series) * 40);
+    EXPECT_THAT(metrics.body, HasSubstr("semstreams_messages_received_total{service=\"svc" +
+                                        std::to_string(series - 1) + "\",type=\"t\"} 1"));
+  }
+}
+
 TEST_F(TlsTest, PlainHttpOnTheTlsPortGetsNoMetrics) {
   MetricsServer server(TlsOptions(), NewMetricsRegistry());
   ASSERT_TRUE(server.Start().ok());

@@ -3,7 +3,6 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <array>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -340,8 +339,11 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     body_ = head_ ? ResponseBody() : std::move(answer.body);
     counted_write_ = context_.connections.StartWrite(handle_, body_.size());
     Lowest().expires_after(context_.deadlines.write);
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_text_),
-                                                    asio::buffer(body_.data(), body_.size())};
+    // Not a std::array: asio's two-buffer write would hand Beast's TLS stream
+    // the spent head as an empty first buffer, which it answers by writing
+    // nothing, and the write would end there without the body.
+    std::vector<asio::const_buffer> buffers{asio::buffer(head_text_)};
+    if (body_.size() > 0) buffers.push_back(asio::buffer(body_.data(), body_.size()));
     asio::async_write(*stream_, buffers,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->OnWritten(ec);
