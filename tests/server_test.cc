@@ -259,8 +259,8 @@ TEST(ServerTest, BadMetricsPathIsInvalidArgument) {
 
 TEST(ServerTest, ResponseHeadersThatCouldInjectAreInvalidArgument) {
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {"X-Ok", "a\r\nSet-Cookie: x=1"}, {"X-Ok", "a\nb"}, {"X Bad", "v"}, {"", "v"},
-      {"X-Ok:", "v"}, {std::string("X-\0", 3), "v"}};
+      {"X-Ok", "a\r\nSet-Cookie: x=1"}, {"X-Ok", "a\nb"}, {"X Bad", "v"}, {"", "v"}, {"X-Ok:", "v"},
+      {std::string("X-\0", 3), "v"}};
   for (const auto& [name, value] : bad) {
     ServerOptions options = Loopback();
     options.response_headers = {{name, value}};

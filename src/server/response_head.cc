@@ -1,8 +1,8 @@
 #include "server/response_head.h"
 
 #include <boost/beast/core/string.hpp>
-#include <ostream>  // boost/core/detail/string_view.hpp uses it without including it
 #include <boost/beast/http/status.hpp>
+#include <ostream>  // boost/core/detail/string_view.hpp uses it without including it
 
 namespace semstreams::metric::detail {
 namespace {
