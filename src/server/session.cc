@@ -343,7 +343,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
     // the spent head as an empty first buffer, which it answers by writing
     // nothing, and the write would end there without the body.
     std::vector<asio::const_buffer> buffers{asio::buffer(head_text_)};
-    if (body_.size() > 0) buffers.push_back(asio::buffer(body_.data(), body_.size()));
+    if (body_.size() > 0) buffers.emplace_back(body_.data(), body_.size());
     asio::async_write(*stream_, buffers,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->OnWritten(ec);
