@@ -102,6 +102,26 @@ std::size_t Chars(const std::string& s) {
 // The same bytes in OpenMetrics: series values and exemplar labels read back
 // as the input with U+FFFD for invalid UTF-8; one # EOF, last. An exemplar
 // whose value is not UTF-8 or too long is dropped, never written broken.
+// Where the label set opening at `open` ends (its '}'), reading past quoted
+// values: a value may itself hold " # {", which is no exemplar.
+std::size_t LabelSetEnd(const std::string& line, std::size_t open) {
+  bool quoted = false;
+  for (std::size_t i = open; i < line.size(); ++i) {
+    if (quoted) {
+      if (line[i] == '\\') {
+        ++i;
+      } else if (line[i] == '"') {
+        quoted = false;
+      }
+    } else if (line[i] == '"') {
+      quoted = true;
+    } else if (line[i] == '}') {
+      return i;
+    }
+  }
+  return std::string::npos;
+}
+
 void CheckOpenMetrics(const std::vector<std::string>& fields) {
   auto registry = NewMetricsRegistry();
   auto counters = NewCounterVec({"", "", "fuzz_total", "h" + fields[0], {}}, {"a", "b", "c"});
@@ -124,7 +144,9 @@ void CheckOpenMetrics(const std::vector<std::string>& fields) {
   const std::vector<std::string> values = LabelValues(line, std::string("fuzz_total{").size());
   Check(values.size() == 3);
   for (std::size_t k = 0; k < 3; ++k) Check(values[k] == ExpectedValue(fields[k + 1]));
-  const std::size_t exemplar = line.find(" # {");
+  const std::size_t labels_end = LabelSetEnd(line, line.find('{'));
+  Check(labels_end != std::string::npos);
+  const std::size_t exemplar = line.find(" # {", labels_end);
   const bool valid = ExpectedValue(fields[1]) == fields[1] && ExpectedValue(fields[2]) == fields[2];
   const bool fits = valid && Chars(fields[1]) + Chars(fields[2]) + 15 <= 128;
   // Kept exactly when valid and within 128 characters, and then read back unchanged.
