@@ -107,9 +107,4 @@ void ConnectionSet::AbortAll() {
   AbortEach(victims);
 }
 
-std::size_t ConnectionSet::Size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return live_;
-}
-
 }  // namespace semstreams::metric::detail

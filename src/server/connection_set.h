@@ -64,8 +64,6 @@ class ConnectionSet {
   void EndWrite(Handle handle);
   /// \brief Aborts every connection (the server is stopping).
   void AbortAll();
-  /// \brief Connections currently admitted.
-  std::size_t Size() const;
 
  private:
   // Called with mu_ held; the caller aborts them after unlocking.
@@ -73,7 +71,7 @@ class ConnectionSet {
 
   const int max_connections_;
   const std::size_t write_budget_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::list<Entry> entries_;
   std::size_t live_ = 0;  // entries not aborted
   std::size_t writing_bytes_ = 0;

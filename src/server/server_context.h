@@ -1,6 +1,5 @@
 #pragma once
 
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstddef>
