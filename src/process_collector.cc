@@ -4,11 +4,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <array>
 #include <fstream>
 #include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
+
+#include "detail/prometheus_model.h"
 
 namespace semstreams::metric {
 namespace {
@@ -80,22 +84,18 @@ std::optional<double> CountOpenFds() {
   return count;
 }
 
-prometheus::MetricFamily Family(const char* name, const char* help, prometheus::MetricType type,
-                                double value) {
-  prometheus::MetricFamily family;
-  family.name = name;
-  family.help = help;
-  family.type = type;
-  family.metric.resize(1);
-  if (type == prometheus::MetricType::Counter) {
-    family.metric[0].counter.value = value;
-  } else {
-    family.metric[0].gauge.value = value;
-  }
-  return family;
-}
-
 }  // namespace
+
+// Families in the order of Names().
+enum FamilyIndex : std::size_t {
+  kCpuSeconds,
+  kMaxFds,
+  kOpenFds,
+  kResidentMemory,
+  kStartTime,
+  kVirtualMemory,
+  kFamilies
+};
 
 const std::vector<std::string>& ProcessCollector::Names() {
   static const std::vector<std::string> names{
@@ -105,39 +105,55 @@ const std::vector<std::string>& ProcessCollector::Names() {
   return names;
 }
 
-std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
-  using prometheus::MetricType;
-  std::vector<prometheus::MetricFamily> families;
+std::vector<Family> ProcessCollector::Describe() const {
+  static constexpr std::array<std::pair<const char*, MetricType>, kFamilies> kHelp{{
+      {"Total user and system CPU time spent in seconds.", MetricType::kCounter},
+      {"Maximum number of open file descriptors.", MetricType::kGauge},
+      {"Number of open file descriptors.", MetricType::kGauge},
+      {"Resident memory size in bytes.", MetricType::kGauge},
+      {"Start time of the process since unix epoch in seconds.", MetricType::kGauge},
+      {"Virtual memory size in bytes.", MetricType::kGauge},
+  }};
+  std::vector<Family> families(kFamilies);
+  for (std::size_t i = 0; i < kFamilies; ++i) {
+    families[i].name = Names()[i];
+    families[i].help = kHelp[i].first;
+    families[i].type = kHelp[i].second;
+  }
+  return families;
+}
+
+void ProcessCollector::Collect(std::vector<Family>& families) const {
+  if (families.size() != kFamilies) return;
+  const auto set = [&](FamilyIndex i, double value) {
+    families[i].series.emplace_back().value = value;
+  };
   try {
     if (auto stat = ReadSelfStat()) {
-      families.push_back(Family("process_cpu_seconds_total",
-                                "Total user and system CPU time spent in seconds.",
-                                MetricType::Counter, stat->cpu_seconds));
-      families.push_back(Family("process_resident_memory_bytes", "Resident memory size in bytes.",
-                                MetricType::Gauge,
-                                stat->resident_pages * static_cast<double>(getpagesize())));
-      families.push_back(Family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                                MetricType::Gauge, stat->virtual_bytes));
+      set(kCpuSeconds, stat->cpu_seconds);
+      set(kResidentMemory, stat->resident_pages * static_cast<double>(getpagesize()));
+      set(kVirtualMemory, stat->virtual_bytes);
       if (auto boot = ReadBootTime()) {
         const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-        families.push_back(Family("process_start_time_seconds",
-                                  "Start time of the process since unix epoch in seconds.",
-                                  MetricType::Gauge, *boot + stat->start_time_ticks / ticks));
+        set(kStartTime, *boot + stat->start_time_ticks / ticks);
       }
     }
   } catch (const std::exception&) {
     // A /proc we cannot parse costs these figures, never the scrape.
   }
-  if (auto open = CountOpenFds()) {
-    families.push_back(
-        Family("process_open_fds", "Number of open file descriptors.", MetricType::Gauge, *open));
-  }
+  if (auto open = CountOpenFds()) set(kOpenFds, *open);
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    families.push_back(Family("process_max_fds", "Maximum number of open file descriptors.",
-                              MetricType::Gauge, static_cast<double>(limit.rlim_cur)));
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) set(kMaxFds, static_cast<double>(limit.rlim_cur));
+}
+
+std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
+  std::vector<Family> families = Describe();
+  Collect(families);
+  std::vector<prometheus::MetricFamily> out;
+  for (Family& family : families) {
+    if (!family.series.empty()) out.push_back(detail::ToPrometheus(std::move(family)));
   }
-  return families;
+  return out;
 }
 
 }  // namespace semstreams::metric

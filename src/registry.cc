@@ -5,9 +5,10 @@
 #include <set>
 
 #include "detail/cardinality.h"
+#include "detail/desc.h"
 #include "detail/exemplar.h"
 #include "detail/handle_access.h"
-#include "detail/snapshot.h"
+#include "detail/prometheus_model.h"
 #include "detail/snapshot_access.h"
 #include "detail/vec_core.h"
 
@@ -20,21 +21,45 @@ std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // Every name a family's samples use: a histogram "x" also writes x_bucket,
 // x_sum and x_count, which a counter named x_count would collide with in the
-// exposition (client_golang rejects that pair too).
-std::vector<std::string> ExportedNames(const std::string& name, bool histogram) {
-  if (!histogram) return {name};
-  return {name, name + "_bucket", name + "_sum", name + "_count"};
+// exposition (client_golang rejects that pair too). Summaries write _sum and
+// _count beside the family name as well.
+std::vector<std::string> ExportedNames(const std::string& name, MetricType type) {
+  if (type == MetricType::kHistogram)
+    return {name, name + "_bucket", name + "_sum", name + "_count"};
+  if (type == MetricType::kSummary) return {name, name + "_sum", name + "_count"};
+  return {name};
 }
 
-std::vector<std::string> ExportedNames(const detail::Desc& desc) {
-  return ExportedNames(desc.name, desc.kind == detail::Kind::kHistogram);
+std::vector<std::string> ExportedNames(const std::vector<Family>& families) {
+  std::vector<std::string> names;
+  for (const Family& family : families) {
+    for (auto& name : ExportedNames(family.name, family.type)) names.push_back(std::move(name));
+  }
+  return names;
 }
 
-std::vector<std::string> ExportedNames(const prometheus::MetricFamily& family) {
-  // Summaries write _sum and _count beside the family name as well.
-  const bool with_suffixes = family.type == prometheus::MetricType::Histogram ||
-                             family.type == prometheus::MetricType::Summary;
-  return ExportedNames(family.name, with_suffixes);
+// Why a collector's definition cannot be registered, or "" when it can.
+std::string Invalid(const Collector& collector, const std::vector<Family>& families) {
+  if (const auto* ours = dynamic_cast<const detail::Collector*>(&collector)) {
+    return ours->desc().error;
+  }
+  if (families.empty()) return "a collector must describe at least one family";
+  std::set<std::string_view> seen;
+  for (const Family& family : families) {
+    if (!detail::IsValidMetricName(family.name)) {
+      return "collector family has invalid name " + Quoted(family.name);
+    }
+    if (!seen.insert(family.name).second) {
+      return "collector describes family " + Quoted(family.name) + " twice";
+    }
+  }
+  return {};
+}
+
+Counter NewCollectErrors() {
+  return NewCounter({.name = "semstreams_metric_collect_errors_total",
+                     .help = "Collectors whose Collect threw, each leaving its families out "
+                             "of that scrape"});
 }
 
 }  // namespace
@@ -42,8 +67,10 @@ std::vector<std::string> ExportedNames(const prometheus::MetricFamily& family) {
 MetricsRegistry::MetricsRegistry() : MetricsRegistry(RegistryOptions{}) {}
 
 MetricsRegistry::MetricsRegistry(const RegistryOptions& options)
-    : core_(options.core), raw_registry_(std::make_shared<prometheus::Registry>()) {
-  fixed_ = {
+    : core_(options.core),
+      raw_registry_(std::make_shared<prometheus::Registry>()),
+      collect_errors_(NewCollectErrors()) {
+  const std::shared_ptr<const Collector> library[] = {
       HandleAccess::CollectorOf(core_.ServiceStatus),
       HandleAccess::CollectorOf(core_.MessagesReceived),
       HandleAccess::CollectorOf(core_.MessagesProcessed),
@@ -58,11 +85,17 @@ MetricsRegistry::MetricsRegistry(const RegistryOptions& options)
       HandleAccess::CollectorOf(core_.NATSMessages),
       HandleAccess::CollectorOf(detail::CardinalityRejected()),
       HandleAccess::CollectorOf(detail::ExemplarsDropped()),
+      HandleAccess::CollectorOf(collect_errors_),
+      std::make_shared<const ProcessCollector>(),
   };
-  for (const auto& collector : fixed_) {
-    for (auto& name : ExportedNames(collector->desc())) key_of_name_[name] = "core metrics";
+  for (const auto& collector : library) {
+    auto registered =
+        std::make_shared<const Registered>(Registered{collector, collector->Describe()});
+    const char* owner = dynamic_cast<const ProcessCollector*>(collector.get()) ? "process collector"
+                                                                               : "core metrics";
+    for (auto& name : ExportedNames(registered->families)) key_of_name_[name] = owner;
+    fixed_.push_back(std::move(registered));
   }
-  for (const auto& name : ProcessCollector::Names()) key_of_name_[name] = "process collector";
 }
 
 MetricsRegistry::~MetricsRegistry() = default;
@@ -97,8 +130,14 @@ Status MetricsRegistry::RegisterHistogramVec(std::string_view service, std::stri
   return Register(service, metric, HandleAccess::CollectorOf(vec));
 }
 
+Status MetricsRegistry::RegisterCollector(std::string_view service, std::string_view metric,
+                                          std::shared_ptr<const Collector> collector) {
+  if (!collector) return {ErrorCode::kInvalidArgument, "collector is null"};
+  return Register(service, metric, std::move(collector));
+}
+
 Status MetricsRegistry::Register(std::string_view service, std::string_view metric,
-                                 std::shared_ptr<const detail::Collector> collector) {
+                                 std::shared_ptr<const Collector> collector) {
   if (service.empty() || metric.empty()) {
     return {ErrorCode::kInvalidArgument, "service and metric names must not be empty"};
   }
@@ -108,10 +147,12 @@ Status MetricsRegistry::Register(std::string_view service, std::string_view metr
             "metric " + Quoted(key) +
                 ": a vector's child cannot be registered on its own; register the vector"};
   }
-  const detail::Desc& desc = collector->desc();
-  if (!desc.error.empty()) return {ErrorCode::kInvalidArgument, desc.error};
+  auto registered = std::make_shared<Registered>(Registered{collector, collector->Describe()});
+  if (std::string error = Invalid(*collector, registered->families); !error.empty()) {
+    return {ErrorCode::kInvalidArgument, std::move(error)};
+  }
 
-  const std::vector<std::string> names = ExportedNames(desc);
+  const std::vector<std::string> names = ExportedNames(registered->families);
   // Looked up before taking our lock: the raw registry has a lock of its own.
   std::string raw_conflict;
   const std::set<std::string> raw_names = RawRegistryNames();
@@ -120,7 +161,7 @@ Status MetricsRegistry::Register(std::string_view service, std::string_view metr
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = by_key_.find(key); it != by_key_.end()) {
-    if (it->second == collector) return Status::Ok();
+    if (it->second->collector == collector) return Status::Ok();
     return {ErrorCode::kAlreadyRegistered,
             "metric " + Quoted(key) + " already registered with another handle"};
   }
@@ -135,18 +176,18 @@ Status MetricsRegistry::Register(std::string_view service, std::string_view metr
     }
   }
   for (const auto& name : names) key_of_name_.emplace(name, key);
-  by_key_.emplace(std::move(key), std::move(collector));
+  by_key_.emplace(std::move(key), std::move(registered));
   return Status::Ok();
 }
 
 bool MetricsRegistry::Unregister(std::string_view service, std::string_view metric) {
   const std::string key = std::string(service) + "." + std::string(metric);
-  std::shared_ptr<const detail::Collector> removed;  // released outside the lock
+  std::shared_ptr<const Registered> removed;  // released outside the lock
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_key_.find(key);
   if (it == by_key_.end()) return false;
   removed = std::move(it->second);
-  for (const auto& name : ExportedNames(removed->desc())) key_of_name_.erase(name);
+  for (const auto& name : ExportedNames(removed->families)) key_of_name_.erase(name);
   by_key_.erase(it);
   return true;
 }
@@ -154,7 +195,9 @@ bool MetricsRegistry::Unregister(std::string_view service, std::string_view metr
 std::set<std::string> MetricsRegistry::RawRegistryNames() const {
   std::set<std::string> names;
   for (const auto& family : raw_registry_->Collect()) {
-    for (auto& name : ExportedNames(family)) names.insert(std::move(name));
+    for (auto& name : ExportedNames(family.name, detail::FromPrometheus(family).type)) {
+      names.insert(std::move(name));
+    }
   }
   return names;
 }
@@ -165,38 +208,56 @@ std::shared_ptr<prometheus::Registry> MetricsRegistry::PrometheusRegistry() cons
   return raw_registry_;
 }
 
-std::vector<detail::FamilySnapshot> MetricsRegistry::Snapshot() const {
-  std::vector<std::shared_ptr<const detail::Collector>> collectors = fixed_;
+void MetricsRegistry::CollectInto(const Registered& registered, std::vector<Family>& out) const {
+  std::vector<Family> families = registered.families;
+  try {
+    registered.collector->Collect(families);
+  } catch (...) {
+    collect_errors_.Inc();
+    return;
+  }
+  // A collector that changed what it described would break the rules
+  // registration checked (unique names): its output is refused like a throw.
+  bool as_described = families.size() == registered.families.size();
+  for (std::size_t i = 0; as_described && i < families.size(); ++i) {
+    as_described = families[i].name == registered.families[i].name &&
+                   families[i].type == registered.families[i].type;
+  }
+  if (!as_described) {
+    collect_errors_.Inc();
+    return;
+  }
+  for (Family& family : families) {
+    if (!family.series.empty()) out.push_back(std::move(family));
+  }
+}
+
+std::vector<Family> MetricsRegistry::Snapshot() const {
+  std::vector<std::shared_ptr<const Registered>> registered = fixed_;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [key, collector] : by_key_) collectors.push_back(collector);
+    registered.reserve(fixed_.size() + by_key_.size());
+    for (const auto& [key, entry] : by_key_) registered.push_back(entry);
   }
-  detail::RegistrySnapshot families;
-  families.reserve(collectors.size() + ProcessCollector::Names().size());
-  for (const auto& collector : collectors) {
-    detail::FamilySnapshot family;
-    collector->Collect(family);
-    if (!family.family.metric.empty()) families.push_back(std::move(family));
-  }
-  for (auto& family : process_.Collect()) families.emplace_back(std::move(family));
+  std::vector<Family> families;
+  families.reserve(registered.size() + ProcessCollector::Names().size());
+  for (const auto& entry : registered) CollectInto(*entry, families);
 
-  const auto by_name = [](const detail::FamilySnapshot& a, const detail::FamilySnapshot& b) {
-    return a.family.name < b.family.name;
-  };
+  const auto by_name = [](const Family& a, const Family& b) { return a.name < b.name; };
   std::sort(families.begin(), families.end(), by_name);
   const auto ours = static_cast<std::ptrdiff_t>(families.size());
   // A raw family whose name we export already would make the whole exposition
   // unparsable, so it is dropped and the clash logged.
   for (auto& family : raw_registry_->Collect()) {
-    detail::FamilySnapshot raw(std::move(family));
+    Family raw = detail::FromPrometheus(std::move(family));
     if (std::binary_search(families.begin(), families.begin() + ours, raw, by_name)) {
       std::fprintf(stderr,
                    "semstreams-metric: dropping raw prometheus family %s: the name is "
                    "already exported\n",
-                   raw.family.name.c_str());
+                   raw.name.c_str());
       continue;
     }
-    if (!raw.family.metric.empty()) families.push_back(std::move(raw));
+    if (!raw.series.empty()) families.push_back(std::move(raw));
   }
   // Only the raw families need sorting; then one merge, not a second full sort.
   std::sort(families.begin() + ours, families.end(), by_name);
@@ -205,10 +266,10 @@ std::vector<detail::FamilySnapshot> MetricsRegistry::Snapshot() const {
 }
 
 std::vector<prometheus::MetricFamily> MetricsRegistry::Gather() const {
-  detail::RegistrySnapshot snapshot = Snapshot();
+  std::vector<Family> snapshot = Snapshot();
   std::vector<prometheus::MetricFamily> families;
   families.reserve(snapshot.size());
-  for (auto& family : snapshot) families.push_back(std::move(family.family));
+  for (Family& family : snapshot) families.push_back(detail::ToPrometheus(std::move(family)));
   return families;
 }
 

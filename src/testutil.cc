@@ -7,6 +7,7 @@
 
 #include "detail/cells.h"
 #include "detail/handle_access.h"
+#include "detail/snapshot_access.h"
 #include "detail/vec_core.h"
 #include "semstreams/metric/text_format.h"
 
@@ -67,7 +68,7 @@ std::map<std::string, std::multiset<std::string>> Normalize(std::string_view tex
   return families;
 }
 
-Status Compare(const std::vector<prometheus::MetricFamily>& families, std::string_view expected,
+Status Compare(const std::vector<Family>& families, std::string_view expected,
                const std::vector<std::string>& names) {
   const auto want = Normalize(expected, names);
   const auto got = Normalize(TextExposition(families), names);
@@ -97,9 +98,9 @@ Status CompareOne(const Handle& handle, std::string_view expected) {
     return Status(ErrorCode::kInvalidArgument,
                   "a vector's child has no family of its own; compare the vector");
   }
-  detail::FamilySnapshot snapshot;
-  collector->Collect(snapshot);
-  return Compare({std::move(snapshot.family)}, expected, {});
+  std::vector<Family> families = collector->Describe();
+  collector->Collect(families);
+  return Compare(families, expected, {});
 }
 
 }  // namespace
@@ -110,10 +111,10 @@ double ToFloat64(const Gauge& gauge) { return gauge.Value(); }
 std::size_t CollectAndCount(const MetricsRegistry& registry,
                             const std::vector<std::string>& metric_names) {
   std::size_t count = 0;
-  for (const auto& family : registry.Gather()) {
+  for (const auto& family : detail::SnapshotAccess::Take(registry)) {
     if (metric_names.empty() ||
         std::find(metric_names.begin(), metric_names.end(), family.name) != metric_names.end()) {
-      count += family.metric.size();
+      count += family.series.size();
     }
   }
   return count;
@@ -121,7 +122,7 @@ std::size_t CollectAndCount(const MetricsRegistry& registry,
 
 Status CollectAndCompare(const MetricsRegistry& registry, std::string_view expected,
                          const std::vector<std::string>& metric_names) {
-  return Compare(registry.Gather(), expected, metric_names);
+  return Compare(detail::SnapshotAccess::Take(registry), expected, metric_names);
 }
 
 Status CollectAndCompare(const Counter& counter, std::string_view expected) {

@@ -92,16 +92,15 @@ std::string FormatSpans(const std::vector<detail::NativeBucketSpan>& spans,
 
 // The same line as the oracle's formatHistogram.
 std::string Format(const HistogramCell& cell, std::size_t classic_buckets) {
-  prometheus::ClientMetric metric;
+  Series metric;
   cell.Fill(metric);
   NativeHistogramSnapshot native;
   cell.native()->Collect(native);
   std::ostringstream out;
-  out << "count=" << metric.histogram.sample_count << " sum=" << Bits(metric.histogram.sample_sum)
-      << " schema=" << native.schema << " zt=" << Bits(native.zero_threshold)
-      << " zc=" << native.zero_count << " classic=";
+  out << "count=" << metric.count << " sum=" << Bits(metric.sum) << " schema=" << native.schema
+      << " zt=" << Bits(native.zero_threshold) << " zc=" << native.zero_count << " classic=";
   for (std::size_t i = 0; i < classic_buckets; ++i) {
-    out << metric.histogram.bucket[i].cumulative_count << ',';
+    out << metric.buckets[i].cumulative_count << ',';
   }
   out << " neg" << FormatSpans(native.negative_spans, native.negative_deltas);
   out << " pos" << FormatSpans(native.positive_spans, native.positive_deltas);

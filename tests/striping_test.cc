@@ -186,13 +186,13 @@ TEST(StripedCellTest, StripedCellsAreExact) {
   EXPECT_EQ(counter.Value(), 3.5 * kThreads * kOps);
   EXPECT_EQ(histogram.SampleCount(), std::uint64_t{kThreads} * kOps);
   EXPECT_EQ(histogram.SampleSum(), (0.25 + 2) * (kThreads / 2) * kOps);
-  prometheus::ClientMetric out;
+  Series out;
   histogram.Fill(out);
-  ASSERT_EQ(out.histogram.bucket.size(), 4u);
-  EXPECT_EQ(out.histogram.bucket[0].cumulative_count, std::uint64_t{kThreads / 2} * kOps);
-  EXPECT_EQ(out.histogram.bucket[2].cumulative_count, std::uint64_t{kThreads / 2} * kOps);
-  EXPECT_EQ(out.histogram.bucket[3].cumulative_count, std::uint64_t{kThreads} * kOps);
-  EXPECT_EQ(out.histogram.sample_count, std::uint64_t{kThreads} * kOps);
+  ASSERT_EQ(out.buckets.size(), 4u);
+  EXPECT_EQ(out.buckets[0].cumulative_count, std::uint64_t{kThreads / 2} * kOps);
+  EXPECT_EQ(out.buckets[2].cumulative_count, std::uint64_t{kThreads / 2} * kOps);
+  EXPECT_EQ(out.buckets[3].cumulative_count, std::uint64_t{kThreads} * kOps);
+  EXPECT_EQ(out.count, std::uint64_t{kThreads} * kOps);
 }
 
 std::shared_ptr<const detail::NativeHistogramConfig> NativeConfig() {
@@ -224,14 +224,14 @@ TEST(StripedCellTest, StripedNativeHistogramsReadLikeUnstripedOnes) {
   });
   ASSERT_TRUE(striped.Striped());
   EXPECT_FALSE(plain.Striped());
-  prometheus::ClientMetric a, b;
+  Series a, b;
   striped.Fill(a);
   plain.Fill(b);
-  EXPECT_EQ(a.histogram.sample_count, b.histogram.sample_count);
+  EXPECT_EQ(a.count, b.count);
   // Added in another order: equal up to rounding.
-  EXPECT_NEAR(a.histogram.sample_sum, b.histogram.sample_sum, 1e-9 * b.histogram.sample_count);
-  for (std::size_t i = 0; i < b.histogram.bucket.size(); ++i) {
-    EXPECT_EQ(a.histogram.bucket[i].cumulative_count, b.histogram.bucket[i].cumulative_count);
+  EXPECT_NEAR(a.sum, b.sum, 1e-9 * b.count);
+  for (std::size_t i = 0; i < b.buckets.size(); ++i) {
+    EXPECT_EQ(a.buckets[i].cumulative_count, b.buckets[i].cumulative_count);
   }
   detail::NativeHistogramSnapshot x, y;
   striped.CollectNative(x);
@@ -386,20 +386,20 @@ TEST(StripedCellTest, ConcurrentReadersSeeMonotonicValues) {
         floor_count = published_count;
       }
       const double value = counter.Value();
-      prometheus::ClientMetric out;
+      Series out;
       histogram.Fill(out);
-      const auto& h = out.histogram;
+      const Series& h = out;
       if (value < last_value || value < floor_value) violations.fetch_add(1);
-      if (h.sample_count < last_count || h.sample_count < floor_count ||
-          h.bucket.back().cumulative_count != h.sample_count) {
+      if (h.count < last_count || h.count < floor_count ||
+          h.buckets.back().cumulative_count != h.count) {
         violations.fetch_add(1);
       }
       last_value = value;
-      last_count = h.sample_count;
+      last_count = h.count;
       {
         std::lock_guard<std::mutex> lock(handoff);
         published_value = std::max(published_value, value);
-        published_count = std::max(published_count, h.sample_count);
+        published_count = std::max(published_count, h.count);
       }
       reads.fetch_add(1);
     }

@@ -3,9 +3,11 @@
 /// \file
 /// \brief Everything in semstreams-metric, for users who want one include.
 
+#include "semstreams/metric/collector.h"           // IWYU pragma: export
 #include "semstreams/metric/core_metrics.h"        // IWYU pragma: export
 #include "semstreams/metric/counter.h"             // IWYU pragma: export
 #include "semstreams/metric/exemplar.h"            // IWYU pragma: export
+#include "semstreams/metric/family.h"              // IWYU pragma: export
 #include "semstreams/metric/gauge.h"               // IWYU pragma: export
 #include "semstreams/metric/histogram.h"           // IWYU pragma: export
 #include "semstreams/metric/openmetrics_format.h"  // IWYU pragma: export

@@ -16,7 +16,7 @@
 #include "detail/native_histogram.h"
 #include "detail/native_merge.h"
 #include "detail/stripes.h"
-#include "prometheus/client_metric.h"
+#include "semstreams/metric/family.h"
 
 namespace semstreams::metric::detail {
 
@@ -113,7 +113,7 @@ class CounterCell {
     }
     return total;
   }
-  void Fill(prometheus::ClientMetric& out) const { out.counter.value = Value(); }
+  void Fill(Series& out) const { out.value = Value(); }
 
   /// True once contention striped this cell (for tests).
   bool Striped() const { return stripes_.Get() != nullptr; }
@@ -191,7 +191,7 @@ class GaugeCell {
     Set(duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   }
   double Value() const { return value_.Load(); }
-  void Fill(prometheus::ClientMetric& out) const { out.gauge.value = Value(); }
+  void Fill(Series& out) const { out.value = Value(); }
 
  private:
   AtomicDouble value_;
@@ -303,19 +303,18 @@ class HistogramCell {
     return total;
   }
 
-  void Fill(prometheus::ClientMetric& out) const {
+  void Fill(Series& out) const {
     const std::vector<double>& bounds = *bounds_;
-    auto& histogram = out.histogram;
-    histogram.bucket.resize(bounds.size() + 1);
+    out.buckets.resize(bounds.size() + 1);
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i <= bounds.size(); ++i) {
       cumulative += BucketTotal(i);
-      histogram.bucket[i].cumulative_count = cumulative;
-      histogram.bucket[i].upper_bound =
+      out.buckets[i].cumulative_count = cumulative;
+      out.buckets[i].upper_bound =
           i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
     }
-    histogram.sample_count = cumulative;
-    histogram.sample_sum = SampleSum();
+    out.count = cumulative;
+    out.sum = SampleSum();
   }
 
   /// True once contention striped this cell (for tests).

@@ -109,22 +109,24 @@ std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std
   return desc;
 }
 
-prometheus::MetricFamily EmptyFamily(const Desc& desc) {
-  prometheus::MetricFamily family;
+Family Header(const Desc& desc) {
+  Family family;
   family.name = desc.name;
   family.help = desc.help;
   switch (desc.kind) {
     case Kind::kCounter:
-      family.type = prometheus::MetricType::Counter;
+      family.type = MetricType::kCounter;
       break;
     case Kind::kGauge:
-      family.type = prometheus::MetricType::Gauge;
+      family.type = MetricType::kGauge;
       break;
     case Kind::kHistogram:
-      family.type = prometheus::MetricType::Histogram;
+      family.type = MetricType::kHistogram;
       break;
   }
   return family;
 }
+
+std::vector<Family> Collector::Describe() const { return {Header(desc())}; }
 
 }  // namespace semstreams::metric::detail

@@ -20,7 +20,7 @@ std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std
 bool IsValidMetricName(const std::string& name);
 bool IsValidLabelName(const std::string& name);
 
-/// The family skeleton shared by every Collect(): name, help and type.
-prometheus::MetricFamily EmptyFamily(const Desc& desc);
+/// The family a Desc defines, without series: name, help and type.
+Family Header(const Desc& desc);
 
 }  // namespace semstreams::metric::detail

@@ -87,8 +87,8 @@ void Decode(const unsigned char* in, std::size_t size, ExemplarSample& out) {
     const std::size_t value_size = in[i] | static_cast<std::size_t>(in[i + 1]) << 8;
     i += 2;
     if (i + value_size > size) return;
-    out.labels.emplace_back(std::move(name),
-                            std::string(reinterpret_cast<const char*>(in + i), value_size));
+    out.labels.push_back(
+        {std::move(name), std::string(reinterpret_cast<const char*>(in + i), value_size)});
     i += value_size;
   }
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "detail/stripes.h"
+#include "semstreams/metric/family.h"
 
 namespace semstreams::metric {
 struct HistogramOpts;
@@ -42,19 +43,10 @@ std::shared_ptr<const NativeHistogramConfig> MakeNativeHistogramConfig(const His
 std::int32_t PickNativeSchema(double factor);
 
 /// One run of consecutive native buckets, as in io.prometheus.client.BucketSpan.
-struct NativeBucketSpan {
-  std::int32_t offset = 0;
-  std::uint32_t length = 0;
-};
+using NativeBucketSpan = NativeSpan;
 
-/// A native histogram's state as the protobuf writer needs it.
-struct NativeHistogramSnapshot {
-  std::int32_t schema = 0;
-  double zero_threshold = 0;
-  std::uint64_t zero_count = 0;
-  std::vector<NativeBucketSpan> negative_spans, positive_spans;
-  std::vector<std::int64_t> negative_deltas, positive_deltas;
-};
+/// A native histogram's state as the writers need it.
+using NativeHistogramSnapshot = NativeBuckets;
 
 namespace native {
 

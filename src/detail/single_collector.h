@@ -19,9 +19,8 @@ class SingleCollector final : public Collector {
 
   const Desc& desc() const override { return *desc_; }
 
-  void Collect(FamilySnapshot& out) const override {
-    StartFamily(*desc_, 1, out);
-    CollectSeries(*desc_, LabelKey(), cell, created_, out, 0);
+  void CollectSeries(std::vector<Series>& out) const override {
+    detail::CollectSeries(*desc_, LabelKey(), cell, created_, out.emplace_back());
   }
 
  private:

@@ -159,7 +159,7 @@ class VecCore final : public Collector {
     max_series_.store(max_series, std::memory_order_relaxed);
   }
 
-  void Collect(FamilySnapshot& out) const override {
+  void CollectSeries(std::vector<Series>& out) const override {
     std::vector<std::shared_ptr<Node<Cell>>> nodes;
     {
       // Copy the pointers and let go: recorders that miss their cache wait on
@@ -167,9 +167,10 @@ class VecCore final : public Collector {
       std::lock_guard<std::mutex> lock(mu_);
       nodes.assign(children_.begin(), children_.end());
     }
-    StartFamily(*desc_, nodes.size(), out);
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-      CollectSeries(*desc_, nodes[i]->key, nodes[i]->cell, nodes[i]->created, out, i);
+    out.resize(out.size() + nodes.size());
+    Series* series = out.data() + (out.size() - nodes.size());
+    for (const auto& node : nodes) {
+      detail::CollectSeries(*desc_, node->key, node->cell, node->created, *series++);
     }
   }
 

@@ -22,7 +22,7 @@ Exposition Expose(const MetricsRegistry& registry, std::string_view accept,
       break;
     case ExpositionFormat::kText:
       result.content_type = ContentType(ExpositionFormat::kText);
-      AppendTextExposition(registry.Gather(), result.body);
+      AppendTextExposition(SnapshotAccess::Take(registry), result.body);
       break;
   }
   if (!accept_encoding.empty() && AcceptsGzip(accept_encoding)) {

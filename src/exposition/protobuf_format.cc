@@ -34,22 +34,18 @@ constexpr std::int32_t kCounter = 0, kGauge = 1, kSummary = 2, kUntyped = 3, kHi
 std::size_t FieldSize(std::size_t size) {  // tag (< 16) + length + payload
   return 1 + static_cast<std::size_t>(protozero::length_of_varint(size)) + size;
 }
-std::size_t LabelPairSize(const std::string& name, const std::string& value) {
-  return FieldSize(name.size()) + FieldSize(value.size());
+std::size_t LabelPairSize(const Label& label) {
+  return FieldSize(label.name.size()) + FieldSize(label.value.size());
 }
 constexpr std::size_t kDoubleMessageSize = 9;  // one double field: tag + 8 bytes
 
 // The size of a counter, gauge or untyped series without an exemplar or
 // timestamp; 0 (unknown) for anything else.
-std::size_t SimpleMetricSize(prometheus::MetricType type, const prometheus::ClientMetric& in,
-                             const SeriesExtras* extras) {
-  if (in.timestamp_ms != 0 || (extras != nullptr && extras->exemplar)) return 0;
-  if (type != prometheus::MetricType::Counter && type != prometheus::MetricType::Gauge &&
-      type != prometheus::MetricType::Untyped && !IsInfo(type)) {
-    return 0;
-  }
+std::size_t SimpleMetricSize(MetricType type, const Series& in) {
+  if (in.timestamp_ms != 0 || in.exemplar) return 0;
+  if (type == MetricType::kHistogram || type == MetricType::kSummary) return 0;
   std::size_t size = FieldSize(kDoubleMessageSize);
-  for (const auto& label : in.label) size += FieldSize(LabelPairSize(label.name, label.value));
+  for (const Label& label : in.labels) size += FieldSize(LabelPairSize(label));
   return size;
 }
 
@@ -67,17 +63,16 @@ constexpr std::size_t Presized(std::size_t size) {
 #endif
 }
 
-void AddLabel(protozero::pbf_writer& parent, protozero::pbf_tag_type tag, const std::string& name,
-              const std::string& value) {
-  protozero::pbf_writer label(parent, tag, Presized(LabelPairSize(name, value)));
-  label.add_string(1, name);
-  label.add_string(2, value);
+void AddLabel(protozero::pbf_writer& parent, protozero::pbf_tag_type tag, const Label& label) {
+  protozero::pbf_writer out(parent, tag, Presized(LabelPairSize(label)));
+  out.add_string(1, label.name);
+  out.add_string(2, label.value);
 }
 
 void AddExemplar(protozero::pbf_writer& parent, protozero::pbf_tag_type tag,
-                 const ExemplarSample& exemplar) {
+                 const Exemplar& exemplar) {
   protozero::pbf_writer out(parent, tag);
-  for (const auto& [name, value] : exemplar.labels) AddLabel(out, 1, name, value);
+  for (const Label& label : exemplar.labels) AddLabel(out, 1, label);
   out.add_double(2, exemplar.value);
   // google.protobuf.Timestamp, from seconds since the epoch.
   const double seconds = std::floor(exemplar.timestamp);
@@ -93,9 +88,9 @@ void AddExemplar(protozero::pbf_writer& parent, protozero::pbf_tag_type tag,
 }
 
 void AddSpans(protozero::pbf_writer& histogram, protozero::pbf_tag_type span_tag,
-              protozero::pbf_tag_type delta_tag, const std::vector<NativeBucketSpan>& spans,
+              protozero::pbf_tag_type delta_tag, const std::vector<NativeSpan>& spans,
               const std::vector<std::int64_t>& deltas) {
-  for (const NativeBucketSpan& span : spans) {
+  for (const NativeSpan& span : spans) {
     protozero::pbf_writer out(histogram, span_tag);
     out.add_sint32(1, span.offset);
     out.add_uint32(2, span.length);
@@ -104,28 +99,21 @@ void AddSpans(protozero::pbf_writer& histogram, protozero::pbf_tag_type span_tag
   for (std::int64_t delta : deltas) histogram.add_sint64(delta_tag, delta);
 }
 
-void AddHistogram(protozero::pbf_writer& metric, const prometheus::ClientMetric& in,
-                  const SeriesExtras* extras) {
+void AddHistogram(protozero::pbf_writer& metric, const Series& in) {
   protozero::pbf_writer out(metric, metric_field::kHistogram);
-  const auto& histogram = in.histogram;
-  out.add_uint64(histogram_field::kSampleCount, histogram.sample_count);
-  out.add_double(histogram_field::kSampleSum, histogram.sample_sum);
-  for (std::size_t b = 0; b < histogram.bucket.size(); ++b) {
-    const auto& bucket = histogram.bucket[b];
-    const std::optional<ExemplarSample>* exemplar =
-        extras != nullptr && b < extras->bucket_exemplars.size() ? &extras->bucket_exemplars[b]
-                                                                 : nullptr;
-    const bool has_exemplar = exemplar != nullptr && exemplar->has_value();
+  out.add_uint64(histogram_field::kSampleCount, in.count);
+  out.add_double(histogram_field::kSampleSum, in.sum);
+  for (const Bucket& bucket : in.buckets) {
     // As in client_golang, +Inf is implied by the count unless it carries an
     // exemplar.
-    if (std::isinf(bucket.upper_bound) && bucket.upper_bound > 0 && !has_exemplar) continue;
+    if (std::isinf(bucket.upper_bound) && bucket.upper_bound > 0 && !bucket.exemplar) continue;
     protozero::pbf_writer out_bucket(out, histogram_field::kBucket);
     out_bucket.add_uint64(1, bucket.cumulative_count);
     out_bucket.add_double(2, bucket.upper_bound);
-    if (has_exemplar) AddExemplar(out_bucket, 3, **exemplar);
+    if (bucket.exemplar) AddExemplar(out_bucket, 3, *bucket.exemplar);
   }
-  if (extras == nullptr || !extras->native) return;
-  const NativeHistogramSnapshot& native = *extras->native;
+  if (!in.native) return;
+  const NativeBuckets& native = *in.native;
   out.add_sint32(histogram_field::kSchema, native.schema);
   out.add_double(histogram_field::kZeroThreshold, native.zero_threshold);
   out.add_uint64(histogram_field::kZeroCount, native.zero_count);
@@ -135,67 +123,60 @@ void AddHistogram(protozero::pbf_writer& metric, const prometheus::ClientMetric&
            native.positive_spans, native.positive_deltas);
 }
 
-void AddMetric(protozero::pbf_writer& family, prometheus::MetricType type,
-               const prometheus::ClientMetric& in, const SeriesExtras* extras) {
-  protozero::pbf_writer out(family, family_field::kMetric,
-                            Presized(SimpleMetricSize(type, in, extras)));
-  for (const auto& label : in.label) AddLabel(out, metric_field::kLabel, label.name, label.value);
+void AddValue(protozero::pbf_writer& metric, protozero::pbf_tag_type tag, double value) {
+  protozero::pbf_writer out(metric, tag, Presized(kDoubleMessageSize));
+  out.add_double(1, value);
+}
+
+void AddMetric(protozero::pbf_writer& family, MetricType type, const Series& in) {
+  protozero::pbf_writer out(family, family_field::kMetric, Presized(SimpleMetricSize(type, in)));
+  for (const Label& label : in.labels) AddLabel(out, metric_field::kLabel, label);
   switch (type) {
-    case prometheus::MetricType::Counter: {
-      const bool exemplar = extras != nullptr && extras->exemplar.has_value();
+    case MetricType::kCounter: {
       protozero::pbf_writer counter(out, metric_field::kCounter,
-                                    exemplar ? 0 : Presized(kDoubleMessageSize));
-      counter.add_double(1, in.counter.value);
-      if (exemplar) AddExemplar(counter, 2, *extras->exemplar);
+                                    in.exemplar ? 0 : Presized(kDoubleMessageSize));
+      counter.add_double(1, in.value);
+      if (in.exemplar) AddExemplar(counter, 2, *in.exemplar);
       break;
     }
-    case prometheus::MetricType::Gauge: {
-      protozero::pbf_writer gauge(out, metric_field::kGauge, Presized(kDoubleMessageSize));
-      gauge.add_double(1, in.gauge.value);
+    case MetricType::kGauge:
+    case MetricType::kInfo:  // metrics.proto has no info type; a gauge, as in text
+      AddValue(out, metric_field::kGauge, in.value);
       break;
-    }
-    case prometheus::MetricType::Untyped: {
-      protozero::pbf_writer untyped(out, metric_field::kUntyped, Presized(kDoubleMessageSize));
-      untyped.add_double(1, in.untyped.value);
+    case MetricType::kUntyped:
+      AddValue(out, metric_field::kUntyped, in.value);
       break;
-    }
-    case prometheus::MetricType::Summary: {
+    case MetricType::kSummary: {
       protozero::pbf_writer summary(out, metric_field::kSummary);
-      summary.add_uint64(1, in.summary.sample_count);
-      summary.add_double(2, in.summary.sample_sum);
-      for (const auto& quantile : in.summary.quantile) {
+      summary.add_uint64(1, in.count);
+      summary.add_double(2, in.sum);
+      for (const Quantile& quantile : in.quantiles) {
         protozero::pbf_writer q(summary, 3);
         q.add_double(1, quantile.quantile);
         q.add_double(2, quantile.value);
       }
       break;
     }
-    case prometheus::MetricType::Histogram:
-      AddHistogram(out, in, extras);
+    case MetricType::kHistogram:
+      AddHistogram(out, in);
       break;
-    default: {  // Info: metrics.proto has no such type; a gauge, as in text
-      protozero::pbf_writer gauge(out, metric_field::kGauge, Presized(kDoubleMessageSize));
-      gauge.add_double(1, InfoValue(in));
-      break;
-    }
   }
   if (in.timestamp_ms != 0) out.add_int64(metric_field::kTimestampMs, in.timestamp_ms);
 }
 
-std::int32_t TypeOf(prometheus::MetricType type) {
+std::int32_t TypeOf(MetricType type) {
   switch (type) {
-    case prometheus::MetricType::Counter:
+    case MetricType::kCounter:
       return kCounter;
-    case prometheus::MetricType::Gauge:
+    case MetricType::kGauge:
+    case MetricType::kInfo:
       return kGauge;
-    case prometheus::MetricType::Summary:
+    case MetricType::kSummary:
       return kSummary;
-    case prometheus::MetricType::Histogram:
+    case MetricType::kHistogram:
       return kHistogram;
-    case prometheus::MetricType::Untyped:
+    case MetricType::kUntyped:
       break;
-    default:  // Info
-      return kGauge;
   }
   return kUntyped;
 }
@@ -203,21 +184,18 @@ std::int32_t TypeOf(prometheus::MetricType type) {
 }  // namespace
 
 void AppendProtobuf(const RegistrySnapshot& snapshot, std::string& out) {
-  for (const FamilySnapshot& entry : snapshot) {
-    const prometheus::MetricFamily& family = entry.family;
-    if (family.metric.empty()) continue;  // as Gather() leaves them out of text
+  for (const Family& family : snapshot) {
+    if (family.series.empty()) continue;  // as Gather() leaves them out of text
     // Room for the length prefix, written once the family's size is known.
     const std::size_t start = out.size();
     out.append(protozero::max_varint_length, '\0');
     {
       protozero::pbf_writer writer(out);
       writer.add_string(family_field::kName,
-                        IsInfo(family.type) ? family.name + kInfoSuffix : family.name);
+                        family.type == MetricType::kInfo ? family.name + kInfoSuffix : family.name);
       if (!family.help.empty()) writer.add_string(family_field::kHelp, family.help);
       writer.add_enum(family_field::kType, TypeOf(family.type));
-      for (std::size_t i = 0; i < family.metric.size(); ++i) {
-        AddMetric(writer, family.type, family.metric[i], entry.FindExtras(i));
-      }
+      for (const Series& series : family.series) AddMetric(writer, family.type, series);
     }
     const std::size_t size = out.size() - start - protozero::max_varint_length;
     char prefix[protozero::max_varint_length];

@@ -1,138 +1,80 @@
 #include "semstreams/metric/text_format.h"
 
-#include <charconv>
-#include <cstdint>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "detail/prometheus_model.h"
 #include "exposition/escape.h"
 #include "exposition/info_metric.h"
+#include "exposition/text_lines.h"
 
 namespace semstreams::metric {
 namespace {
 
-using detail::AppendDouble;
-using detail::AppendEscaped;
-using detail::AppendUint;
-using prometheus::ClientMetric;
-using prometheus::MetricFamily;
-using prometheus::MetricType;
+using detail::SampleWriter;
+using detail::TextFlavor;
 
-// Writes `name{labels[,extra_name="extra_value"]} ` ready for the value.
-void AppendSeriesStart(std::string_view name, std::string_view suffix, const ClientMetric& metric,
-                       std::string_view extra_name, std::string_view extra_value,
-                       std::string& out) {
-  out.append(name).append(suffix);
-  if (!metric.label.empty() || !extra_name.empty()) {
-    out += '{';
-    bool first = true;
-    for (const auto& label : metric.label) {
-      if (!first) out += ',';
-      first = false;
-      out.append(label.name).append("=\"");
-      AppendEscaped(label.value, /*quote=*/true, out);
-      out += '"';
-    }
-    if (!extra_name.empty()) {
-      if (!first) out += ',';
-      out.append(extra_name).append("=\"").append(extra_value).append("\"");
-    }
-    out += '}';
+// Histogram buckets and summary quantiles: one sample per item, told apart by
+// an extra label, then _sum and _count.
+template <class Item, class Sample>
+void AppendLabelledSamples(SampleWriter& writer, const Series& series,
+                           const std::vector<Item>& items, std::string_view label, Sample sample,
+                           std::string& out) {
+  std::string label_value;
+  for (const Item& item : items) {
+    label_value.clear();
+    const auto [key, value] = sample(item);
+    detail::AppendDouble(key, label_value);
+    writer.Start(label == "le" ? "_bucket" : "", label, label_value);
+    value(out);
+    writer.End();
   }
-  out += ' ';
+  writer.Value("_sum", series.sum);
+  writer.Count("_count", series.count);
 }
 
-void AppendLineEnd(const ClientMetric& metric, std::string& out) {
-  if (metric.timestamp_ms != 0) {
-    out += ' ';
-    char buffer[24];
-    auto result = std::to_chars(buffer, buffer + sizeof buffer, metric.timestamp_ms);
-    out.append(buffer, result.ptr);
-  }
-  out += '\n';
+void AppendHistogram(SampleWriter& writer, const Series& series, std::string& out) {
+  AppendLabelledSamples(
+      writer, series, series.buckets, "le",
+      [](const Bucket& bucket) {
+        return std::pair(bucket.upper_bound, [&bucket](std::string& to) {
+          detail::AppendUint(bucket.cumulative_count, to);
+        });
+      },
+      out);
 }
 
-void AppendSample(std::string_view name, std::string_view suffix, const ClientMetric& metric,
-                  double value, std::string& out) {
-  AppendSeriesStart(name, suffix, metric, {}, {}, out);
-  AppendDouble(value, out);
-  AppendLineEnd(metric, out);
+void AppendSummary(SampleWriter& writer, const Series& series, std::string& out) {
+  AppendLabelledSamples(
+      writer, series, series.quantiles, "quantile",
+      [](const Quantile& q) {
+        return std::pair(q.quantile, [&q](std::string& to) { detail::AppendDouble(q.value, to); });
+      },
+      out);
 }
 
-void AppendCount(std::string_view name, std::string_view suffix, const ClientMetric& metric,
-                 std::uint64_t count, std::string& out) {
-  AppendSeriesStart(name, suffix, metric, {}, {}, out);
-  AppendUint(count, out);
-  AppendLineEnd(metric, out);
-}
-
-void AppendHistogram(std::string_view name, const ClientMetric& metric, std::string& out) {
-  std::string bound;
-  for (const auto& bucket : metric.histogram.bucket) {
-    bound.clear();
-    AppendDouble(bucket.upper_bound, bound);
-    AppendSeriesStart(name, "_bucket", metric, "le", bound, out);
-    AppendUint(bucket.cumulative_count, out);
-    AppendLineEnd(metric, out);
-  }
-  AppendSample(name, "_sum", metric, metric.histogram.sample_sum, out);
-  AppendCount(name, "_count", metric, metric.histogram.sample_count, out);
-}
-
-void AppendSummary(std::string_view name, const ClientMetric& metric, std::string& out) {
-  std::string quantile;
-  for (const auto& q : metric.summary.quantile) {
-    quantile.clear();
-    AppendDouble(q.quantile, quantile);
-    AppendSeriesStart(name, "", metric, "quantile", quantile, out);
-    AppendDouble(q.value, out);
-    AppendLineEnd(metric, out);
-  }
-  AppendSample(name, "_sum", metric, metric.summary.sample_sum, out);
-  AppendCount(name, "_count", metric, metric.summary.sample_count, out);
-}
-
-const char* TypeName(MetricType type) {
-  switch (type) {
-    case MetricType::Counter:
-      return "counter";
-    case MetricType::Gauge:
-      return "gauge";
-    case MetricType::Summary:
-      return "summary";
-    case MetricType::Histogram:
-      return "histogram";
-    case MetricType::Untyped:
-      break;
-    default:  // Info
-      return "gauge";
-  }
-  return "untyped";
-}
-
-void AppendFamily(const MetricFamily& family, std::string& out) {
+void AppendFamily(const Family& family, std::string& out) {
   out.append("# HELP ").append(family.name).append(" ");
-  AppendEscaped(family.help, /*quote=*/false, out);
-  out.append("\n# TYPE ").append(family.name).append(" ").append(TypeName(family.type));
-  out += '\n';
-  for (const auto& metric : family.metric) {
+  detail::AppendEscaped(family.help, /*quote=*/false, out);
+  out.append("\n# TYPE ").append(family.name).append(" ");
+  out.append(detail::TypeName(family.type, TextFlavor::kPrometheus)).append("\n");
+  for (const Series& series : family.series) {
+    SampleWriter writer(family.name, series, TextFlavor::kPrometheus, out);
     switch (family.type) {
-      case MetricType::Counter:
-        AppendSample(family.name, "", metric, metric.counter.value, out);
+      case MetricType::kHistogram:
+        AppendHistogram(writer, series, out);
         break;
-      case MetricType::Gauge:
-        AppendSample(family.name, "", metric, metric.gauge.value, out);
+      case MetricType::kSummary:
+        AppendSummary(writer, series, out);
         break;
-      case MetricType::Histogram:
-        AppendHistogram(family.name, metric, out);
+      case MetricType::kInfo:
+        writer.Value(detail::kInfoSuffix, series.value);
         break;
-      case MetricType::Summary:
-        AppendSummary(family.name, metric, out);
-        break;
-      case MetricType::Untyped:
-        AppendSample(family.name, "", metric, metric.untyped.value, out);
-        break;
-      default:  // Info
-        AppendSample(family.name, detail::kInfoSuffix, metric, detail::InfoValue(metric), out);
+      case MetricType::kCounter:
+      case MetricType::kGauge:
+      case MetricType::kUntyped:
+        writer.Value("", series.value);
         break;
     }
   }
@@ -140,11 +82,21 @@ void AppendFamily(const MetricFamily& family, std::string& out) {
 
 }  // namespace
 
-void AppendTextExposition(const std::vector<MetricFamily>& families, std::string& out) {
-  for (const auto& family : families) AppendFamily(family, out);
+void AppendTextExposition(const std::vector<Family>& families, std::string& out) {
+  for (const Family& family : families) AppendFamily(family, out);
 }
 
-std::string TextExposition(const std::vector<MetricFamily>& families) {
+std::string TextExposition(const std::vector<Family>& families) {
+  std::string out;
+  AppendTextExposition(families, out);
+  return out;
+}
+
+void AppendTextExposition(const std::vector<prometheus::MetricFamily>& families, std::string& out) {
+  for (const auto& family : families) AppendFamily(detail::FromPrometheus(family), out);
+}
+
+std::string TextExposition(const std::vector<prometheus::MetricFamily>& families) {
   std::string out;
   AppendTextExposition(families, out);
   return out;

@@ -11,13 +11,14 @@
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
+#include "semstreams/metric/collector.h"
 #include "semstreams/metric/core_metrics.h"
+#include "semstreams/metric/family.h"
 #include "semstreams/metric/process_collector.h"
 #include "semstreams/metric/registrar.h"
 
 namespace semstreams::metric {
 namespace detail {
-struct FamilySnapshot;
 struct SnapshotAccess;
 }  // namespace detail
 
@@ -67,6 +68,11 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
   /// \brief See MetricsRegistrar; the rules are in the class comment.
   Status RegisterHistogramVec(std::string_view service, std::string_view metric,
                               const HistogramVec& vec) override;
+  /// \brief Registers a collector, whose families are read at every scrape
+  /// (see Collector; NewGaugeFunc and NewCounterFunc make the common ones).
+  /// The rules are in the class comment, applied to every family it describes.
+  Status RegisterCollector(std::string_view service, std::string_view metric,
+                           std::shared_ptr<const Collector> collector);
   /// \brief See MetricsRegistrar::Unregister.
   bool Unregister(std::string_view service, std::string_view metric) override;
 
@@ -88,20 +94,29 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
  private:
   friend struct detail::SnapshotAccess;
 
+  // A collector and the families it described at registration.
+  struct Registered {
+    std::shared_ptr<const Collector> collector;
+    std::vector<Family> families;  // without series
+  };
+
   Status Register(std::string_view service, std::string_view metric,
-                  std::shared_ptr<const detail::Collector> collector);
-  // What Gather() returns plus each series' extras (exemplars), in one pass
-  // over the collectors: the exposition writers read this.
-  std::vector<detail::FamilySnapshot> Snapshot() const;
+                  std::shared_ptr<const Collector> collector);
+  // Everything exported, in the library's model: what Gather() converts and
+  // every exposition writer reads.
+  std::vector<Family> Snapshot() const;
+  // Appends what `registered` collects now; a throwing collector is counted
+  // and left out.
+  void CollectInto(const Registered& registered, std::vector<Family>& out) const;
   std::set<std::string> RawRegistryNames() const;
 
   metric::CoreMetrics core_;
   const std::shared_ptr<prometheus::Registry> raw_registry_;
-  const ProcessCollector process_;
-  std::vector<std::shared_ptr<const detail::Collector>> fixed_;  // core and library families
+  const Counter collect_errors_;
+  std::vector<std::shared_ptr<const Registered>> fixed_;  // core, process and library families
 
   mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const detail::Collector>, std::less<>> by_key_;
+  std::map<std::string, std::shared_ptr<const Registered>, std::less<>> by_key_;
   std::map<std::string, std::string, std::less<>> key_of_name_;
 };
 

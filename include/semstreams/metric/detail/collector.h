@@ -5,14 +5,13 @@
 #include <vector>
 
 #include "prometheus/labels.h"
-#include "prometheus/metric_family.h"
+#include "semstreams/metric/collector.h"
 
 namespace semstreams::metric::detail {
 
 enum class Kind { kCounter, kGauge, kHistogram };
 
 struct NativeHistogramConfig;
-struct FamilySnapshot;
 
 /// \brief What a metric is: its full name, help, type, labels and buckets,
 /// plus why the definition is invalid (empty when it is valid). Immutable.
@@ -28,14 +27,17 @@ struct Desc {
   std::string error;
 };
 
-/// \brief Something the registry exports: one family per Collect().
-class Collector {
+/// \brief A collector of one family defined by a Desc: the library's handles,
+/// vectors and function metrics.
+class Collector : public metric::Collector {
  public:
-  virtual ~Collector() = default;
   /// \brief The definition of the exported family.
   virtual const Desc& desc() const = 0;
-  /// \brief Fills `out` with the family and its series' extras (exemplars).
-  virtual void Collect(FamilySnapshot& out) const = 0;
+  /// \brief Appends the family's series.
+  virtual void CollectSeries(std::vector<Series>& out) const = 0;
+
+  std::vector<Family> Describe() const final;
+  void Collect(std::vector<Family>& families) const final { CollectSeries(families[0].series); }
 };
 
 }  // namespace semstreams::metric::detail
