@@ -66,6 +66,18 @@ if [[ -z "$pc_file" ]]; then
 fi
 export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(dirname "$pc_file")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+# A prometheus-cpp from a prefix of its own (CMAKE_PREFIX_PATH) has its
+# pkg-config files there, not where pkg-config looks by default.
+config=$(find "$prefix" -name semstreams_metricConfig.cmake -print -quit)
+prometheus_cpp_dir=$(sed -n 's/^set(_semstreams_metric_prometheus_cpp_dir "\(.*\)")$/\1/p' "$config")
+if [[ -n "$prometheus_cpp_dir" ]]; then
+  for dir in "$prometheus_cpp_dir/../../pkgconfig" "$prometheus_cpp_dir/../../../share/pkgconfig"; do
+    if [[ -f "$dir/prometheus-cpp-core.pc" ]]; then
+      PKG_CONFIG_PATH=$(cd "$dir" && pwd):$PKG_CONFIG_PATH
+      echo "prometheus-cpp's pkg-config files: $(cd "$dir" && pwd)"
+    fi
+  done
+fi
 flags=$(pkg-config --cflags --libs semstreams_metric)
 echo "pkg-config --cflags --libs: $flags"
 # The flags must point into the prefix the package was installed to.
@@ -78,6 +90,20 @@ c++ -std=c++17 $san_flags "$source_dir/tests/install_consumer/main.cc" -o "$work
 "$work/pc_app" > "$work/pc_app.out"
 check_output "$work/pc_app.out"
 echo "pkg-config consumer: OK"
+
+echo "== pkg-config consumer of semstreams_metric_core alone"
+flags=$(pkg-config --cflags --libs semstreams_metric_core)
+echo "pkg-config --cflags --libs semstreams_metric_core: $flags"
+if [[ "$flags" == *-lsemstreams_metric_server* || "$flags" == *-lcurl* || "$flags" == *-lssl* ]]; then
+  echo "FAIL: semstreams_metric_core.pc names libraries of the server or the Pusher" >&2
+  exit 1
+fi
+# shellcheck disable=SC2086  # pkg-config output is a list of words
+c++ -std=c++20 $san_flags "$source_dir/tests/core_only/main.cc" -o "$work/core_app" $flags
+"$work/core_app" > "$work/core_app.out"
+expect "$work/core_app.out" 'status 200'
+expect "$work/core_app.out" 'core_only_queue_depth 12'
+echo "core-only pkg-config consumer: OK"
 
 echo "== consumer pointed at another prometheus-cpp"
 other=${SEMSTREAMS_METRIC_OTHER_PROMETHEUS_CPP_DIR:-}
