@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "detail/names.h"
 #include "prometheus/metric_family.h"
 #include "semstreams/metric/push.h"
 #include "semstreams/metric/text_format.h"
@@ -15,16 +16,6 @@ namespace {
 
 // A gateway's error page is for a human reading the Status, not for storage.
 constexpr std::size_t kMaxBodyInMessage = 1024;
-
-bool IsValidLabelName(std::string_view name) {
-  if (name.empty()) return false;
-  const auto first_ok = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  };
-  if (!first_ok(name[0])) return false;
-  return std::all_of(name.begin() + 1, name.end(),
-                     [&](char c) { return first_ok(c) || (c >= '0' && c <= '9'); });
-}
 
 // RFC 4648 section 5 without padding: Go's base64.RawURLEncoding, which the
 // gateway expects after "@base64".
@@ -157,7 +148,7 @@ Pusher::Pusher(std::string url, std::string job) : url_(std::move(url)), job_(st
 
 Pusher& Pusher::Grouping(std::string name, std::string value) {
   if (!error_.ok()) return *this;
-  if (!IsValidLabelName(name)) {
+  if (!detail::IsValidLabelName(name)) {
     error_ = Status(ErrorCode::kInvalidArgument, "grouping label has invalid name: \"" + name +
                                                      "\" (want [a-zA-Z_][a-zA-Z0-9_]*)");
     return *this;
