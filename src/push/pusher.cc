@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "detail/names.h"
+#include "detail/trim.h"
 #include "prometheus/metric_family.h"
 #include "semstreams/metric/push.h"
 #include "semstreams/metric/text_format.h"
@@ -95,11 +96,6 @@ std::size_t AppendToString(char* data, std::size_t size, std::size_t count, void
     body->append(data, std::min(n, kMaxBodyInMessage - body->size()));
   }
   return n;
-}
-
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 // Merges the families of every gatherer by name, as Go's prometheus.Gatherers
@@ -265,9 +261,10 @@ Status Pusher::Send(const char* method, bool with_body) const {
   // with 200 or 202; a delete with 202.
   const bool accepted = with_body ? (status == 200 || status == 202) : status == 202;
   if (!accepted) {
-    return Status(ErrorCode::kPushFailed, "unexpected status code " + std::to_string(status) +
-                                              " while " + verb + url +
-                                              (answer.empty() ? "" : ": " + Trimmed(answer)));
+    std::string message =
+        "unexpected status code " + std::to_string(status) + " while " + verb + url;
+    if (!answer.empty()) message.append(": ").append(detail::TrimEnd(answer, "\r\n "));
+    return Status(ErrorCode::kPushFailed, std::move(message));
   }
   return Status::Ok();
 }
