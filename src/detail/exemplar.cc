@@ -6,6 +6,7 @@
 
 #include "detail/cells.h"
 #include "detail/names.h"
+#include "detail/self_counter.h"
 #include "detail/utf8.h"
 #include "semstreams/metric/counter.h"
 
@@ -93,16 +94,10 @@ std::uint64_t CoarseWallClockNanos() {
 }  // namespace
 
 const Counter& ExemplarsDropped() {
-  // Leaked on purpose: recordings may race with static destruction at exit.
-  static const Counter* const counter = [] {
-    CounterOpts opts;
-    opts.ns = "semstreams";
-    opts.subsystem = "metric";
-    opts.name = "exemplars_dropped_total";
-    opts.help = "Exemplars dropped because their labels were invalid or longer than 128 characters";
-    return new Counter(NewCounter(std::move(opts)));
-  }();
-  return *counter;
+  static const Counter& counter = NewSelfCounter(
+      "exemplars_dropped_total",
+      "Exemplars dropped because their labels were invalid or longer than 128 characters");
+  return counter;
 }
 
 void ExemplarStore::Record(std::size_t index, std::size_t count, double value,
