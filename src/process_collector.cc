@@ -33,33 +33,16 @@ std::optional<StatFields> ReadSelfStat() {
   const auto close = line.rfind(')');
   if (close == std::string::npos) return std::nullopt;
   std::istringstream rest(line.substr(close + 1));
+  // Numbered as in proc(5); field 3 (state) is the first after ')'.
+  constexpr int kUtime = 14, kStime = 15, kStartTime = 22, kVsize = 23, kRss = 24;
+  std::array<double, kRss + 1> number{};
   std::string field;
-  double utime = 0, stime = 0, starttime = 0, vsize = 0, rss = 0;
-  // Field 3 (state) is the first after ')'; utime is 14, stime 15,
-  // starttime 22, vsize 23, rss 24.
-  for (int index = 3; index <= 24 && (rest >> field); ++index) {
-    switch (index) {
-      case 14:
-        utime = std::stod(field);
-        break;
-      case 15:
-        stime = std::stod(field);
-        break;
-      case 22:
-        starttime = std::stod(field);
-        break;
-      case 23:
-        vsize = std::stod(field);
-        break;
-      case 24:
-        rss = std::stod(field);
-        break;
-      default:
-        break;
-    }
+  for (int index = 3; index <= kRss && (rest >> field); ++index) {
+    if (index == kUtime || index == kStime || index >= kStartTime) number[index] = std::stod(field);
   }
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  return StatFields{(utime + stime) / ticks, starttime, vsize, rss};
+  return StatFields{(number[kUtime] + number[kStime]) / ticks, number[kStartTime], number[kVsize],
+                    number[kRss]};
 }
 
 std::optional<double> ReadBootTime() {

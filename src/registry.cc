@@ -8,6 +8,7 @@
 #include "detail/desc.h"
 #include "detail/exemplar.h"
 #include "detail/handle_access.h"
+#include "detail/names.h"
 #include "detail/prometheus_model.h"
 #include "detail/snapshot_access.h"
 #include "detail/vec_core.h"

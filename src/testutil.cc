@@ -8,6 +8,7 @@
 #include "detail/cells.h"
 #include "detail/handle_access.h"
 #include "detail/snapshot_access.h"
+#include "detail/trim.h"
 #include "detail/vec_core.h"
 #include "semstreams/metric/text_format.h"
 
@@ -15,12 +16,6 @@ namespace semstreams::metric::testutil {
 namespace {
 
 using detail::HandleAccess;
-
-std::string_view Trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
-}
 
 // Re-renders a sample's value the way TextExposition does, so that "1.0",
 // "1" and "1e0" compare equal; comments are kept as they are.
@@ -56,7 +51,7 @@ std::map<std::string, std::multiset<std::string>> Normalize(std::string_view tex
   std::string current;
   while (!text.empty()) {
     const auto newline = text.find('\n');
-    const std::string_view line = Trim(text.substr(0, newline));
+    const std::string_view line = detail::Trim(text.substr(0, newline), " \t\r");
     text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
     if (line.empty()) continue;
     current = FamilyOf(line, current);

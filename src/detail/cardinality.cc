@@ -5,19 +5,15 @@
 #include <set>
 #include <string>
 
+#include "detail/self_counter.h"
+
 namespace semstreams::metric::detail {
 
 const Counter& CardinalityRejected() {
-  // Leaked on purpose: recordings may race with static destruction at exit.
-  static const Counter* const counter = [] {
-    CounterOpts opts;
-    opts.ns = "semstreams";
-    opts.subsystem = "metric";
-    opts.name = "cardinality_rejected_total";
-    opts.help = "Recordings dropped because a metric vector reached its series limit";
-    return new Counter(NewCounter(std::move(opts)));
-  }();
-  return *counter;
+  static const Counter& counter =
+      NewSelfCounter("cardinality_rejected_total",
+                     "Recordings dropped because a metric vector reached its series limit");
+  return counter;
 }
 
 void ReportRejectedSeries(const Desc& desc) noexcept {

@@ -166,10 +166,7 @@ class CounterCell {
   // the latter adds to the cell's own words, atomically, as before striping.
   [[gnu::noinline, gnu::cold]] void AddUnowned(std::atomic<std::uint64_t>* stripes,
                                                std::uint64_t whole) {
-    if (stripes_internal::tls_stripe == stripes_internal::kUnassigned &&
-        stripes_internal::AssignThread() != stripes_internal::kNoStripe) {
-      return AddStriped(stripes, whole);
-    }
+    if (ThisThreadStripe() != stripes_internal::kNoStripe) return AddStriped(stripes, whole);
     if (whole_.fetch_add(whole, std::memory_order_relaxed) >
         std::numeric_limits<std::uint64_t>::max() - whole) {
       fraction_.Add(kTwoTo64);
@@ -420,16 +417,14 @@ class HistogramCell {
     AddOwnedToBits(stripe[kSumWord], v);
   }
 
-  // As CounterCell::AddUnowned.
+  // As CounterCell::AddUnowned. A failed compare-and-swap on the sum still
+  // notes contention, which changes nothing once the cell is striped.
   [[gnu::noinline, gnu::cold]] void ObserveUnowned(std::atomic<std::uint64_t>* stripes,
                                                    std::size_t i, double v) {
-    if (stripes_internal::tls_stripe == stripes_internal::kUnassigned &&
-        stripes_internal::AssignThread() != stripes_internal::kNoStripe) {
+    if (ThisThreadStripe() != stripes_internal::kNoStripe) {
       return ObserveStripedInBucket(stripes, i, v);
     }
-    if (native_) native_->Observe(v, &HistogramCell::Restart, this);
-    counts_[i].fetch_add(1, std::memory_order_relaxed);
-    sum_.Add(v);
+    ObserveUnstriped(i, v);
   }
 
   // The native bucket limit reset the whole histogram: start again, empty;

@@ -3,26 +3,11 @@
 #include <cmath>
 #include <set>
 
+#include "detail/names.h"
 #include "semstreams/metric/opts.h"
 
 namespace semstreams::metric::detail {
 namespace {
-
-bool IsNameStart(char c, bool colon_ok) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_ok && c == ':');
-}
-
-bool IsNameChar(char c, bool colon_ok) {
-  return IsNameStart(c, colon_ok) || (c >= '0' && c <= '9');
-}
-
-bool IsValidName(const std::string& name, bool colon_ok) {
-  if (name.empty() || !IsNameStart(name[0], colon_ok)) return false;
-  for (char c : name) {
-    if (!IsNameChar(c, colon_ok)) return false;
-  }
-  return true;
-}
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 
@@ -79,10 +64,6 @@ std::string Validate(const Desc& desc) {
 }
 
 }  // namespace
-
-bool IsValidMetricName(const std::string& name) { return IsValidName(name, /*colon_ok=*/true); }
-
-bool IsValidLabelName(const std::string& name) { return IsValidName(name, /*colon_ok=*/false); }
 
 std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std::string& subsystem,
                                      const std::string& name, std::string help,

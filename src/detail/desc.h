@@ -17,9 +17,6 @@ std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std
                                      std::vector<double> buckets = {},
                                      std::shared_ptr<const NativeHistogramConfig> native = {});
 
-bool IsValidMetricName(const std::string& name);
-bool IsValidLabelName(const std::string& name);
-
 /// The family a Desc defines, without series: name, help and type.
 Family Header(const Desc& desc);
 

@@ -1,29 +1,17 @@
 #include "detail/exemplar.h"
 
-#include <array>
 #include <cstring>
 #include <ctime>
 #include <new>
 
 #include "detail/cells.h"
+#include "detail/names.h"
+#include "detail/self_counter.h"
 #include "detail/utf8.h"
 #include "semstreams/metric/counter.h"
 
 namespace semstreams::metric::detail {
 namespace {
-
-// Label-name characters by byte: 1 may start a name, 2 may follow.
-constexpr std::array<unsigned char, 256> kNameChars = [] {
-  std::array<unsigned char, 256> table{};
-  for (int c = 0; c < 256; ++c) {
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    table[static_cast<std::size_t>(c)] = letter ? 3 : (c >= '0' && c <= '9') ? 2 : 0;
-  }
-  return table;
-}();
-
-bool IsNameStart(char c) { return (kNameChars[static_cast<unsigned char>(c)] & 1) != 0; }
-bool IsNameChar(char c) { return (kNameChars[static_cast<unsigned char>(c)] & 2) != 0; }
 
 // Characters in `text` if it is valid UTF-8, else SIZE_MAX. Trace ids are
 // ASCII: eight bytes at a time while no byte has its top bit set.
@@ -53,10 +41,7 @@ std::size_t Encode(ExemplarLabels labels, unsigned char* out) {
   std::size_t chars = 0, used = 0;
   for (auto pair = labels.begin(); pair != labels.end(); ++pair) {
     const std::string_view name = pair->first, value = pair->second;
-    if (name.empty() || !IsNameStart(name[0]) || name.size() > kExemplarMaxChars) return 0;
-    for (char c : name) {
-      if (!IsNameChar(c)) return 0;
-    }
+    if (name.size() > kExemplarMaxChars || !IsValidLabelName(name)) return 0;
     for (auto other = labels.begin(); other != pair; ++other) {
       if (other->first == name) return 0;
     }
@@ -109,16 +94,10 @@ std::uint64_t CoarseWallClockNanos() {
 }  // namespace
 
 const Counter& ExemplarsDropped() {
-  // Leaked on purpose: recordings may race with static destruction at exit.
-  static const Counter* const counter = [] {
-    CounterOpts opts;
-    opts.ns = "semstreams";
-    opts.subsystem = "metric";
-    opts.name = "exemplars_dropped_total";
-    opts.help = "Exemplars dropped because their labels were invalid or longer than 128 characters";
-    return new Counter(NewCounter(std::move(opts)));
-  }();
-  return *counter;
+  static const Counter& counter = NewSelfCounter(
+      "exemplars_dropped_total",
+      "Exemplars dropped because their labels were invalid or longer than 128 characters");
+  return counter;
 }
 
 void ExemplarStore::Record(std::size_t index, std::size_t count, double value,

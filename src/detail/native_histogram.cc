@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "detail/native_spans.h"
 #include "semstreams/metric/opts.h"
 
 namespace semstreams::metric::detail {
@@ -218,27 +219,10 @@ std::chrono::nanoseconds SteadyNow() {
 
 void MakeSpans(const native::Buckets& buckets, std::vector<NativeBucketSpan>& spans,
                std::vector<std::int64_t>& deltas) {
-  // client_golang's makeBuckets: gaps of one or two buckets are cheaper as
-  // empty buckets than as a new span.
-  std::int64_t previous = 0;
-  std::int32_t next = 0;
+  NativeSpanWriter writer(spans, deltas);
   buckets.ForEach([&](std::int32_t key, const std::atomic<std::uint64_t>& counter) {
     const auto count = static_cast<std::int64_t>(counter.load(std::memory_order_relaxed));
-    if (count == 0) return;
-    const std::int32_t gap = key - next;
-    if (spans.empty() || gap > 2) {
-      spans.push_back({gap, 0});
-    } else {
-      for (std::int32_t j = 0; j < gap; ++j) {
-        ++spans.back().length;
-        deltas.push_back(-previous);
-        previous = 0;
-      }
-    }
-    ++spans.back().length;
-    deltas.push_back(count - previous);
-    previous = count;
-    next = key + 1;
+    if (count != 0) writer.Add(key, count);
   });
 }
 

@@ -4,6 +4,8 @@
 #include <map>
 #include <vector>
 
+#include "detail/native_spans.h"
+
 namespace semstreams::metric::detail {
 
 namespace {
@@ -25,30 +27,13 @@ void Decode(const std::vector<NativeBucketSpan>& spans, const std::vector<std::i
   }
 }
 
-// The inverse of Decode, with client_golang's makeBuckets gap rule.
+// The inverse of Decode.
 void Encode(const Counts& counts, std::vector<NativeBucketSpan>& spans,
             std::vector<std::int64_t>& deltas) {
   spans.clear();
   deltas.clear();
-  std::int64_t previous = 0;
-  std::int32_t next = 0;
-  for (const auto& [key, count] : counts) {
-    const std::int32_t gap = key - next;
-    if (spans.empty() || gap > 2) {
-      spans.push_back({gap, 0});
-    } else {
-      spans.back().length += static_cast<std::uint32_t>(gap);
-      if (gap > 0) {
-        deltas.push_back(-previous);
-        deltas.insert(deltas.end(), static_cast<std::size_t>(gap - 1), 0);
-        previous = 0;
-      }
-    }
-    ++spans.back().length;
-    deltas.push_back(count - previous);
-    previous = count;
-    next = key + 1;
-  }
+  NativeSpanWriter writer(spans, deltas);
+  for (const auto& [key, count] : counts) writer.Add(key, count);
 }
 
 void MergeSide(std::vector<NativeBucketSpan>& spans, std::vector<std::int64_t>& deltas,

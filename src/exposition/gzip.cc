@@ -5,14 +5,13 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "detail/trim.h"
+
 namespace semstreams::metric::detail {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+// What std::isspace takes for space in the C locale.
+constexpr std::string_view kSpace = " \t\n\v\f\r";
 
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -55,10 +54,10 @@ bool AcceptsGzip(std::string_view accept_encoding) {
     accept_encoding =
         comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     const auto semicolon = item.find(';');
-    const std::string_view coding = Trim(item.substr(0, semicolon));
+    const std::string_view coding = Trim(item.substr(0, semicolon), kSpace);
     if (!EqualsIgnoringCase(coding, "gzip") && coding != "*") continue;
     if (semicolon == std::string_view::npos) return true;
-    std::string_view params = Trim(item.substr(semicolon + 1));
+    std::string_view params = Trim(item.substr(semicolon + 1), kSpace);
     if (params.substr(0, 2) == "q=" || params.substr(0, 2) == "Q=") {
       return std::strtod(std::string(params.substr(2)).c_str(), nullptr) > 0;
     }

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "detail/trim.h"
+
 namespace semstreams::metric::detail {
 namespace {
 
@@ -13,11 +15,8 @@ constexpr std::string_view kProtoType = "application/vnd.google.protobuf";
 constexpr std::string_view kProtoProtocol = "io.prometheus.client.MetricFamily";
 constexpr std::string_view kOpenMetricsType = "application/openmetrics-text";
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
+// goautoneg trims spaces only, not tabs.
+constexpr std::string_view kSpace = " ";
 
 // One media range of an Accept header, as goautoneg parses it.
 struct Clause {
@@ -45,7 +44,7 @@ void Split(std::string_view s, char separator, F&& f) {
 }
 
 double ParseQ(std::string_view text) {
-  const std::string copy(Trim(text));
+  const std::string copy(Trim(text, kSpace));
   char* end = nullptr;
   const double q = std::strtod(copy.c_str(), &end);
   // goautoneg keeps 0 for a q it cannot parse; NaN would break the sort.
@@ -55,14 +54,14 @@ double ParseQ(std::string_view text) {
 std::vector<Clause> ParseAccept(std::string_view header) {
   std::vector<Clause> clauses;
   Split(header, ',', [&](std::string_view part) {
-    part = Trim(part);
+    part = Trim(part, kSpace);
     Clause clause;
     bool first = true, valid = true;
     Split(part, ';', [&](std::string_view piece) {
       if (first) {
         first = false;
         const std::size_t slash = piece.find('/');
-        clause.type = Trim(piece.substr(0, slash));
+        clause.type = Trim(piece.substr(0, slash), kSpace);
         if (slash == std::string_view::npos) {
           if (clause.type == "*") {
             clause.subtype = "*";
@@ -72,18 +71,18 @@ std::vector<Clause> ParseAccept(std::string_view header) {
         } else {
           const std::string_view rest = piece.substr(slash + 1);
           if (rest.find('/') != std::string_view::npos) valid = false;
-          clause.subtype = Trim(rest);
+          clause.subtype = Trim(rest, kSpace);
         }
         return;
       }
       const std::size_t equals = piece.find('=');
       if (equals == std::string_view::npos) return;
-      const std::string_view key = Trim(piece.substr(0, equals));
+      const std::string_view key = Trim(piece.substr(0, equals), kSpace);
       const std::string_view value = piece.substr(equals + 1);
       if (key == "q") {
         clause.q = ParseQ(value);
       } else {
-        clause.params.emplace_back(key, Trim(value));
+        clause.params.emplace_back(key, Trim(value, kSpace));
       }
     });
     if (valid) clauses.push_back(std::move(clause));

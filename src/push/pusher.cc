@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string_view>
 
+#include "detail/names.h"
+#include "detail/trim.h"
 #include "prometheus/metric_family.h"
 #include "semstreams/metric/push.h"
 #include "semstreams/metric/text_format.h"
@@ -15,16 +17,6 @@ namespace {
 
 // A gateway's error page is for a human reading the Status, not for storage.
 constexpr std::size_t kMaxBodyInMessage = 1024;
-
-bool IsValidLabelName(std::string_view name) {
-  if (name.empty()) return false;
-  const auto first_ok = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  };
-  if (!first_ok(name[0])) return false;
-  return std::all_of(name.begin() + 1, name.end(),
-                     [&](char c) { return first_ok(c) || (c >= '0' && c <= '9'); });
-}
 
 // RFC 4648 section 5 without padding: Go's base64.RawURLEncoding, which the
 // gateway expects after "@base64".
@@ -106,11 +98,6 @@ std::size_t AppendToString(char* data, std::size_t size, std::size_t count, void
   return n;
 }
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // Merges the families of every gatherer by name, as Go's prometheus.Gatherers
 // does, refusing what the gateway would reject or silently rewrite.
 Status GatherAll(const std::vector<std::shared_ptr<const prometheus::Collectable>>& gatherers,
@@ -157,7 +144,7 @@ Pusher::Pusher(std::string url, std::string job) : url_(std::move(url)), job_(st
 
 Pusher& Pusher::Grouping(std::string name, std::string value) {
   if (!error_.ok()) return *this;
-  if (!IsValidLabelName(name)) {
+  if (!detail::IsValidLabelName(name)) {
     error_ = Status(ErrorCode::kInvalidArgument, "grouping label has invalid name: \"" + name +
                                                      "\" (want [a-zA-Z_][a-zA-Z0-9_]*)");
     return *this;
@@ -274,9 +261,10 @@ Status Pusher::Send(const char* method, bool with_body) const {
   // with 200 or 202; a delete with 202.
   const bool accepted = with_body ? (status == 200 || status == 202) : status == 202;
   if (!accepted) {
-    return Status(ErrorCode::kPushFailed, "unexpected status code " + std::to_string(status) +
-                                              " while " + verb + url +
-                                              (answer.empty() ? "" : ": " + Trimmed(answer)));
+    std::string message =
+        "unexpected status code " + std::to_string(status) + " while " + verb + url;
+    if (!answer.empty()) message.append(": ").append(detail::TrimEnd(answer, "\r\n "));
+    return Status(ErrorCode::kPushFailed, std::move(message));
   }
   return Status::Ok();
 }

@@ -33,84 +33,78 @@ std::string Expected(const char* type, const json& value) {
 }
 
 // Every reader names the full field path, so a typo deep in a config file
-// is reported where it is, not as a generic parse failure.
-Status ReadBool(const json& value, const std::string& field, bool& out) {
+// is reported where it is, not as a generic parse failure. One overload per
+// type of field, which ReadObject picks by the member's type.
+Status Read(const json& value, const std::string& field, bool& out) {
   if (!value.is_boolean()) return Invalid(field, Expected("boolean", value));
   out = value.get<bool>();
   return Status::Ok();
 }
 
-Status ReadString(const json& value, const std::string& field, std::string& out) {
+Status Read(const json& value, const std::string& field, std::string& out) {
   if (!value.is_string()) return Invalid(field, Expected("string", value));
   out = value.get<std::string>();
   return Status::Ok();
 }
 
-Status ReadStrings(const json& value, const std::string& field, std::vector<std::string>& out) {
+Status Read(const json& value, const std::string& field, std::vector<std::string>& out) {
   if (!value.is_array()) return Invalid(field, Expected("array of strings", value));
   out.clear();
   for (std::size_t i = 0; i < value.size(); ++i) {
     std::string item;
-    Status status = ReadString(value[i], field + "[" + std::to_string(i) + "]", item);
+    Status status = Read(value[i], field + "[" + std::to_string(i) + "]", item);
     if (!status.ok()) return status;
     out.push_back(std::move(item));
   }
   return Status::Ok();
 }
 
-// Reads the fields of a JSON object: `read(key, item, path)` returns the status
-// of reading a known key and nullopt for an unknown one, which is an error.
-template <class Read>
-Status ReadObject(const json& value, const std::string& field, Read&& read) {
+// Declared before ReadObject, which calls them: argument-dependent lookup
+// would not find them in this unnamed namespace.
+Status Read(const json& value, const std::string& field, MTLSConfig& out);
+Status Read(const json& value, const std::string& field, ServerTLSConfig& out);
+Status Read(const json& value, const std::string& field, TLSConfig& out);
+
+// A key of a JSON object and the member of `Object` it is read into.
+template <class Object, class Member>
+struct Field {
+  const char* key;
+  Member Object::*member;
+};
+
+// Reads a JSON object into `out`: each key must be one of `fields`.
+template <class Object, class... Members>
+Status ReadObject(const json& value, const std::string& field, Object& out,
+                  Field<Object, Members>... fields) {
   if (!value.is_object()) return Invalid(field, Expected("object", value));
   for (const auto& [key, item] : value.items()) {
     const std::string path = FieldPath(field, key);
-    const std::optional<Status> status = read(key, item, path);
+    std::optional<Status> status;
+    // The first field named `key` reads the item; || stops there.
+    ((key == fields.key && (status = Read(item, path, out.*fields.member), true)) || ...);
     if (!status) return Invalid(path, "unknown field");
     if (!status->ok()) return *status;
   }
   return Status::Ok();
 }
 
-Status ReadMtls(const json& value, const std::string& field, MTLSConfig& out) {
-  return ReadObject(value, field,
-                    [&](const std::string& key, const json& item,
-                        const std::string& path) -> std::optional<Status> {
-                      if (key == "enabled") return ReadBool(item, path, out.enabled);
-                      if (key == "client_ca_files") {
-                        return ReadStrings(item, path, out.client_ca_files);
-                      }
-                      if (key == "require_client_cert") {
-                        return ReadBool(item, path, out.require_client_cert);
-                      }
-                      if (key == "allowed_client_cns") {
-                        return ReadStrings(item, path, out.allowed_client_cns);
-                      }
-                      return std::nullopt;
-                    });
+Status Read(const json& value, const std::string& field, MTLSConfig& out) {
+  return ReadObject(value, field, out, Field{"enabled", &MTLSConfig::enabled},
+                    Field{"client_ca_files", &MTLSConfig::client_ca_files},
+                    Field{"require_client_cert", &MTLSConfig::require_client_cert},
+                    Field{"allowed_client_cns", &MTLSConfig::allowed_client_cns});
 }
 
-Status ReadServer(const json& value, const std::string& field, ServerTLSConfig& out) {
-  return ReadObject(value, field,
-                    [&](const std::string& key, const json& item,
-                        const std::string& path) -> std::optional<Status> {
-                      if (key == "enabled") return ReadBool(item, path, out.enabled);
-                      if (key == "mode") return ReadString(item, path, out.mode);
-                      if (key == "cert_file") return ReadString(item, path, out.cert_file);
-                      if (key == "key_file") return ReadString(item, path, out.key_file);
-                      if (key == "min_version") return ReadString(item, path, out.min_version);
-                      if (key == "mtls") return ReadMtls(item, path, out.mtls);
-                      return std::nullopt;
-                    });
+Status Read(const json& value, const std::string& field, ServerTLSConfig& out) {
+  return ReadObject(
+      value, field, out, Field{"enabled", &ServerTLSConfig::enabled},
+      Field{"mode", &ServerTLSConfig::mode}, Field{"cert_file", &ServerTLSConfig::cert_file},
+      Field{"key_file", &ServerTLSConfig::key_file},
+      Field{"min_version", &ServerTLSConfig::min_version}, Field{"mtls", &ServerTLSConfig::mtls});
 }
 
-Status ReadTls(const json& value, const std::string& field, TLSConfig& out) {
-  return ReadObject(value, field,
-                    [&](const std::string& key, const json& item,
-                        const std::string& path) -> std::optional<Status> {
-                      if (key == "server") return ReadServer(item, path, out.server);
-                      return std::nullopt;
-                    });
+Status Read(const json& value, const std::string& field, TLSConfig& out) {
+  return ReadObject(value, field, out, Field{"server", &TLSConfig::server});
 }
 
 }  // namespace
@@ -130,7 +124,7 @@ Status LoadConfigFromJson(std::string_view text, Config& out) {
   // Parse into a copy so a failed load leaves `out` as it was.
   Config parsed;
   for (const auto& [key, item] : root.items()) {
-    Status status = key == "tls" ? ReadTls(item, key, parsed.tls) : Invalid(key, "unknown field");
+    Status status = key == "tls" ? Read(item, key, parsed.tls) : Invalid(key, "unknown field");
     if (!status.ok()) return status;
   }
   out = std::move(parsed);
