@@ -5,6 +5,7 @@
 #include "detail/native_histogram.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cinttypes>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -144,22 +146,30 @@ std::string RunCommand(const std::string& command) {
 // hook overlaid into client_golang's package.
 class NativeHistogramOracleTest : public ::testing::Test {
  protected:
+  // ctest runs each test in a process of its own, several at once: each
+  // builds into a directory of its own, sharing only Go's build cache (which
+  // is safe to share), and removes it when done.
   static void SetUpTestSuite() {
     if (!SEMSTREAMS_METRIC_GO_ORACLE) return;
     const std::string source = SEMSTREAMS_METRIC_SOURCE_DIR "/tests/oracle/native_histogram";
-    const std::string work = SEMSTREAMS_METRIC_BINARY_DIR "/native_histogram_oracle";
-    oracle_ = work + "/oracle";
-    std::ofstream(work + ".overlay.json")
+    const std::string root = SEMSTREAMS_METRIC_BINARY_DIR "/native_histogram_oracle";
+    work_ = root + "/" + std::to_string(getpid());
+    std::filesystem::create_directories(work_);
+    oracle_ = work_ + "/oracle";
+    std::ofstream(work_ + "/overlay.json")
         << "{\"Replace\":{\"" << kClientGolang << "/zz_semstreams_oracle_clock.go\":\"" << source
         << "/prometheus_hook/oracle_clock.go\"}}";
     build_log_ = RunCommand(
-        "mkdir -p " + work + " && cd " + source +
-        " && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=" + work +
-        "/gocache go build -overlay " + work + ".overlay.json -o " + oracle_ + " main.go 2>&1");
+        "cd " + source + " && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=" + root +
+        "/gocache go build -overlay " + work_ + "/overlay.json -o " + oracle_ + " main.go 2>&1");
+  }
+
+  static void TearDownTestSuite() {
+    if (!work_.empty()) std::filesystem::remove_all(work_);
   }
 
   static std::vector<std::string> RunOracle(const Case& c) {
-    const std::string script = SEMSTREAMS_METRIC_BINARY_DIR "/native_histogram_oracle/" + c.name;
+    const std::string script = work_ + "/" + c.name;
     std::ofstream(script) << Script(c);
     std::istringstream output(RunCommand(oracle_ + " < " + script));
     std::vector<std::string> lines;
@@ -179,9 +189,11 @@ class NativeHistogramOracleTest : public ::testing::Test {
     }
   }
 
+  static std::string work_;
   static std::string oracle_;
   static std::string build_log_;
 };
+std::string NativeHistogramOracleTest::work_;
 std::string NativeHistogramOracleTest::oracle_;
 std::string NativeHistogramOracleTest::build_log_;
 
