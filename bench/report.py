@@ -74,6 +74,16 @@ for ours_name, raw_name, label in (
         ours, raw = ns(handle[ours_name]), ns(handle[raw_name])
         row(label, fmt(ours, 2), fmt(raw, 2), f"{ours / raw:.2f}", "<= 1.0 of raw", ours <= raw)
 
+series_ttl = load("series_ttl")
+for op, label in (("WithLabelValuesInc", "series_ttl set: WithLabelValues(...).Inc()"),
+                  ("KeptChildInc", "series_ttl set: kept child Inc()")):
+    ttl = series_ttl.get(f"BM_Ttl_{op}/real_time")
+    none = series_ttl.get(f"BM_NoTtl_{op}/real_time")
+    if ttl and none:
+        ratio = ns(ttl) / ns(none)
+        row(label, fmt(ns(ttl), 2), fmt(ns(none), 2), f"{ratio:.2f} of no ttl", "<= 1.1 of no ttl",
+            ratio <= 1.1)
+
 scrape = load("scrape")
 if "BM_Ours_Scrape10k/real_time" in scrape and "BM_Raw_Scrape10k/real_time" in scrape:
     ours = ns(scrape["BM_Ours_Scrape10k/real_time"])

@@ -9,20 +9,26 @@ namespace semstreams::metric {
 
 Counter::~Counter() { detail::RecycleChild(cell_, node_); }
 
-void Counter::Inc() const noexcept { cell_->Inc(); }
-void Counter::Add(double v) const noexcept { cell_->Add(v); }
+void Counter::Inc() const noexcept {
+  cell_->Inc();
+  detail::TouchChild(node_);
+}
+void Counter::Add(double v) const noexcept {
+  cell_->Add(v);
+  detail::TouchChild(node_);
+}
 void Counter::IncWithExemplar(ExemplarLabels labels) const noexcept {
   detail::AddWithExemplar(*cell_, 1, labels);
+  detail::TouchChild(node_);
 }
 void Counter::AddWithExemplar(double v, ExemplarLabels labels) const noexcept {
   detail::AddWithExemplar(*cell_, v, labels);
+  detail::TouchChild(node_);
 }
 double Counter::Value() const noexcept { return cell_->Value(); }
 
 Counter NewCounter(CounterOpts opts) {
-  return detail::MakeSingle<Counter>(
-      detail::MakeDesc(detail::Kind::kCounter, opts.ns, opts.subsystem, opts.name,
-                       std::move(opts.help), std::move(opts.const_labels), {}));
+  return detail::MakeSingle<Counter>(detail::MakeDesc(std::move(opts)));
 }
 
 }  // namespace semstreams::metric

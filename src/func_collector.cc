@@ -32,12 +32,8 @@ class FuncCollector final : public detail::Collector {
   const std::function<double()> value_;
 };
 
-std::shared_ptr<const Collector> MakeFunc(detail::Kind kind, std::string ns, std::string subsystem,
-                                          std::string name, std::string help,
-                                          prometheus::Labels const_labels,
+std::shared_ptr<const Collector> MakeFunc(std::shared_ptr<const detail::Desc> desc,
                                           std::function<double()> value) {
-  std::shared_ptr<const detail::Desc> desc =
-      detail::MakeDesc(kind, ns, subsystem, name, std::move(help), std::move(const_labels), {});
   if (!value && desc->error.empty()) {
     auto invalid = std::make_shared<detail::Desc>(*desc);
     invalid->error = "metric \"" + desc->name + "\": the value function is empty";
@@ -49,15 +45,11 @@ std::shared_ptr<const Collector> MakeFunc(detail::Kind kind, std::string ns, std
 }  // namespace
 
 std::shared_ptr<const Collector> NewGaugeFunc(GaugeOpts opts, std::function<double()> value) {
-  return MakeFunc(detail::Kind::kGauge, std::move(opts.ns), std::move(opts.subsystem),
-                  std::move(opts.name), std::move(opts.help), std::move(opts.const_labels),
-                  std::move(value));
+  return MakeFunc(detail::MakeDesc(std::move(opts)), std::move(value));
 }
 
 std::shared_ptr<const Collector> NewCounterFunc(CounterOpts opts, std::function<double()> value) {
-  return MakeFunc(detail::Kind::kCounter, std::move(opts.ns), std::move(opts.subsystem),
-                  std::move(opts.name), std::move(opts.help), std::move(opts.const_labels),
-                  std::move(value));
+  return MakeFunc(detail::MakeDesc(std::move(opts)), std::move(value));
 }
 
 }  // namespace semstreams::metric

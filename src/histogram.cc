@@ -10,18 +10,19 @@ namespace semstreams::metric {
 
 Histogram::~Histogram() { detail::RecycleChild(cell_, node_); }
 
-void Histogram::Observe(double v) const noexcept { cell_->Observe(v); }
+void Histogram::Observe(double v) const noexcept {
+  cell_->Observe(v);
+  detail::TouchChild(node_);
+}
 void Histogram::ObserveWithExemplar(double v, ExemplarLabels labels) const noexcept {
   detail::ObserveWithExemplar(*cell_, v, labels);
+  detail::TouchChild(node_);
 }
 std::uint64_t Histogram::SampleCount() const noexcept { return cell_->SampleCount(); }
 double Histogram::SampleSum() const noexcept { return cell_->SampleSum(); }
 
 Histogram NewHistogram(HistogramOpts opts) {
-  auto native = detail::MakeNativeHistogramConfig(opts);
-  return detail::MakeSingle<Histogram>(detail::MakeDesc(
-      detail::Kind::kHistogram, opts.ns, opts.subsystem, opts.name, std::move(opts.help),
-      std::move(opts.const_labels), {}, std::move(opts.buckets), std::move(native)));
+  return detail::MakeSingle<Histogram>(detail::MakeDesc(std::move(opts)));
 }
 
 }  // namespace semstreams::metric

@@ -107,23 +107,15 @@ template class MetricVec<Gauge>;
 template class MetricVec<Histogram>;
 
 CounterVec NewCounterVec(CounterOpts opts, std::vector<std::string> label_names) {
-  return MakeVec<Counter>(detail::MakeDesc(detail::Kind::kCounter, opts.ns, opts.subsystem,
-                                           opts.name, std::move(opts.help),
-                                           std::move(opts.const_labels), std::move(label_names)));
+  return MakeVec<Counter>(detail::MakeDesc(std::move(opts), std::move(label_names)));
 }
 
 GaugeVec NewGaugeVec(GaugeOpts opts, std::vector<std::string> label_names) {
-  return MakeVec<Gauge>(detail::MakeDesc(detail::Kind::kGauge, opts.ns, opts.subsystem, opts.name,
-                                         std::move(opts.help), std::move(opts.const_labels),
-                                         std::move(label_names)));
+  return MakeVec<Gauge>(detail::MakeDesc(std::move(opts), std::move(label_names)));
 }
 
 HistogramVec NewHistogramVec(HistogramOpts opts, std::vector<std::string> label_names) {
-  auto native = detail::MakeNativeHistogramConfig(opts);
-  return MakeVec<Histogram>(detail::MakeDesc(detail::Kind::kHistogram, opts.ns, opts.subsystem,
-                                             opts.name, std::move(opts.help),
-                                             std::move(opts.const_labels), std::move(label_names),
-                                             std::move(opts.buckets), std::move(native)));
+  return MakeVec<Histogram>(detail::MakeDesc(std::move(opts), std::move(label_names)));
 }
 
 }  // namespace semstreams::metric

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fuzz_input.h"
@@ -28,8 +29,9 @@ bool Contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
 
-// Runs prometheus_client's OpenMetrics parser over `text`; "" when it accepts.
-std::string PythonParserVerdict(const std::string& text, const std::string& name) {
+// Runs prometheus_client's OpenMetrics parser over `text`: its exit status
+// and what it printed.
+std::pair<int, std::string> RunPythonParser(const std::string& text, const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("om_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path file = dir / (name + ".om");
@@ -42,6 +44,12 @@ std::string PythonParserVerdict(const std::string& text, const std::string& name
   std::ifstream in(log);
   std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   fs::remove_all(dir);
+  return {status, output};
+}
+
+// "" when the parser accepts `text`; else its complaint and the text.
+std::string PythonParserVerdict(const std::string& text, const std::string& name) {
+  auto [status, output] = RunPythonParser(text, name);
   return status == 0 ? "" : output + "\n" + text;
 }
 
@@ -59,6 +67,43 @@ TEST(OpenMetricsTest, CountersAreTypedWithoutTotalAndEndWithEof) {
   EXPECT_EQ(om.substr(om.size() - 6), "# EOF\n");
   EXPECT_EQ(om.find("# EOF"), om.size() - 6);
   EXPECT_FALSE(Contains(om, "_created"));
+}
+
+TEST(OpenMetricsTest, UnitsAreWrittenAndReadBackByAnIndependentParser) {
+  auto registry = NewMetricsRegistry();
+  const Counter read =
+      NewCounter({.name = "disk_read_bytes_total", .help = "Bytes read.", .unit = "bytes"});
+  const HistogramVec latency = NewHistogramVec(
+      {.name = "rpc_duration_seconds", .help = "Latency.", .unit = "seconds"}, {"method"});
+  read.Add(512);
+  latency.WithLabelValues("get").Observe(0.1);
+  ASSERT_TRUE(registry->RegisterCounter("svc", "read", read).ok());
+  ASSERT_TRUE(registry->RegisterHistogramVec("svc", "latency", latency).ok());
+  const std::string om = OpenMetricsExposition(*registry);
+  EXPECT_TRUE(Contains(om, "# TYPE disk_read_bytes counter\n# UNIT disk_read_bytes bytes\n")) << om;
+  EXPECT_TRUE(Contains(om, "# UNIT rpc_duration_seconds seconds\n")) << om;
+  const auto [status, parsed] = RunPythonParser(om, "units");
+  EXPECT_EQ(status, 0) << parsed;
+  EXPECT_TRUE(Contains(parsed, "unit disk_read_bytes bytes\n")) << parsed;
+  EXPECT_TRUE(Contains(parsed, "unit rpc_duration_seconds seconds\n")) << parsed;
+  // Text 0.0.4 has no units; it is unchanged.
+  EXPECT_FALSE(Contains(TextExposition(registry->Gather()), "UNIT"));
+}
+
+TEST(OpenMetricsTest, AUnitTheNameDoesNotEndWithIsRefused) {
+  auto registry = NewMetricsRegistry();
+  const Gauge wrong = NewGauge({.name = "queue_size", .help = "h", .unit = "bytes"});
+  Status status = registry->RegisterGauge("svc", "wrong", wrong);
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(status.message(), "_bytes")) << status.message();
+  const Counter suffix_after_total =
+      NewCounter({.name = "read_total_bytes", .help = "h", .unit = "bytes"});
+  EXPECT_TRUE(registry->RegisterCounter("svc", "ok", suffix_after_total).ok());
+  const Counter before_total = NewCounter({.name = "sent_total", .help = "h", .unit = "bytes"});
+  EXPECT_EQ(registry->RegisterCounter("svc", "sent", before_total).code(),
+            ErrorCode::kInvalidArgument);
+  const Gauge bad_unit = NewGauge({.name = "x_a-b", .help = "h", .unit = "a-b"});
+  EXPECT_EQ(registry->RegisterGauge("svc", "bad", bad_unit).code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(OpenMetricsTest, HistogramsWriteBucketsCountAndSum) {

@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <set>
+#include <string_view>
 
 #include "detail/names.h"
+#include "detail/native_histogram.h"
 #include "semstreams/metric/opts.h"
 
 namespace semstreams::metric::detail {
@@ -47,11 +49,39 @@ std::string ValidateBuckets(const std::vector<double>& buckets) {
   return {};
 }
 
+// OpenMetrics: a unit is a name fragment the family name ends with
+// (a counter's before its _total).
+std::string ValidateUnit(const Desc& desc) {
+  if (desc.unit.empty()) return {};
+  for (char c : desc.unit) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == ':';
+    if (!ok) return "invalid unit " + Quoted(desc.unit);
+  }
+  std::string_view name = desc.name;
+  constexpr std::string_view kTotal = "_total";
+  if (desc.kind == Kind::kCounter && name.size() > kTotal.size() &&
+      name.substr(name.size() - kTotal.size()) == kTotal) {
+    name.remove_suffix(kTotal.size());
+  }
+  const std::string suffix = "_" + desc.unit;
+  if (name.size() <= suffix.size() || name.substr(name.size() - suffix.size()) != suffix) {
+    return "unit " + Quoted(desc.unit) + " needs a name ending in " + Quoted(suffix) +
+           (desc.kind == Kind::kCounter ? " (before _total)" : "");
+  }
+  return {};
+}
+
 std::string Validate(const Desc& desc) {
   if (!IsValidMetricName(desc.name)) {
     return "invalid metric name " + Quoted(desc.name) + " (want [a-zA-Z_:][a-zA-Z0-9_:]*)";
   }
   if (desc.help.empty()) return "metric " + Quoted(desc.name) + " has no help text";
+  if (auto error = ValidateUnit(desc); !error.empty()) {
+    return "metric " + Quoted(desc.name) + ": " + error;
+  }
+  if (desc.series_ttl.count() < 0)
+    return "metric " + Quoted(desc.name) + ": series_ttl is negative";
   if (auto error = ValidateLabelNames(desc); !error.empty()) {
     return "metric " + Quoted(desc.name) + ": " + error;
   }
@@ -63,29 +93,44 @@ std::string Validate(const Desc& desc) {
   return {};
 }
 
+// What the three kinds of Opts share.
+template <class Opts>
+std::shared_ptr<Desc> MakeCommon(Kind kind, Opts& opts, std::vector<std::string> label_names) {
+  auto desc = std::make_shared<Desc>();
+  desc->name = BuildFQName(opts.ns, opts.subsystem, opts.name);
+  desc->help = std::move(opts.help);
+  desc->unit = std::move(opts.unit);
+  desc->kind = kind;
+  desc->const_labels = std::move(opts.const_labels);
+  desc->label_names = std::move(label_names);
+  desc->series_ttl = opts.series_ttl;
+  return desc;
+}
+
 }  // namespace
 
-std::shared_ptr<const Desc> MakeDesc(Kind kind, const std::string& ns, const std::string& subsystem,
-                                     const std::string& name, std::string help,
-                                     prometheus::Labels const_labels,
-                                     std::vector<std::string> label_names,
-                                     std::vector<double> buckets,
-                                     std::shared_ptr<const NativeHistogramConfig> native) {
-  auto desc = std::make_shared<Desc>();
-  desc->name = BuildFQName(ns, subsystem, name);
-  desc->help = std::move(help);
-  desc->kind = kind;
-  desc->const_labels = std::move(const_labels);
-  desc->label_names = std::move(label_names);
-  if (kind == Kind::kHistogram) {
-    // As in Go, no buckets means DefBuckets unless native buckets are on:
-    // then it means native buckets only.
-    if (buckets.empty() && !native) buckets = DefBuckets();
-    // Like Go, an explicit +Inf bound is accepted and dropped: it is implied.
-    if (!buckets.empty() && std::isinf(buckets.back()) && buckets.back() > 0) buckets.pop_back();
-    desc->buckets = std::make_shared<const std::vector<double>>(std::move(buckets));
-    desc->native = std::move(native);
-  }
+std::shared_ptr<const Desc> MakeDesc(CounterOpts opts, std::vector<std::string> label_names) {
+  auto desc = MakeCommon(Kind::kCounter, opts, std::move(label_names));
+  desc->error = Validate(*desc);
+  return desc;
+}
+
+std::shared_ptr<const Desc> MakeDesc(GaugeOpts opts, std::vector<std::string> label_names) {
+  auto desc = MakeCommon(Kind::kGauge, opts, std::move(label_names));
+  desc->error = Validate(*desc);
+  return desc;
+}
+
+std::shared_ptr<const Desc> MakeDesc(HistogramOpts opts, std::vector<std::string> label_names) {
+  auto desc = MakeCommon(Kind::kHistogram, opts, std::move(label_names));
+  desc->native = MakeNativeHistogramConfig(opts);
+  std::vector<double> buckets = std::move(opts.buckets);
+  // As in Go, no buckets means DefBuckets unless native buckets are on:
+  // then it means native buckets only.
+  if (buckets.empty() && !desc->native) buckets = DefBuckets();
+  // Like Go, an explicit +Inf bound is accepted and dropped: it is implied.
+  if (!buckets.empty() && std::isinf(buckets.back()) && buckets.back() > 0) buckets.pop_back();
+  desc->buckets = std::make_shared<const std::vector<double>>(std::move(buckets));
   desc->error = Validate(*desc);
   return desc;
 }
@@ -94,6 +139,7 @@ Family Header(const Desc& desc) {
   Family family;
   family.name = desc.name;
   family.help = desc.help;
+  family.unit = desc.unit;
   switch (desc.kind) {
     case Kind::kCounter:
       family.type = MetricType::kCounter;

@@ -27,6 +27,22 @@ CacheEntry* AllocateSlots() noexcept {
 
 }  // namespace thread_cache_internal
 
+void ReleaseRemovedChildren(std::size_t budget) noexcept {
+  CacheEntry* slots = thread_cache_internal::tls_slots;
+  if (slots == nullptr) return;
+  thread_local std::size_t cursor = 0;
+  for (; budget > 0; --budget) {
+    CacheEntry& entry = slots[cursor];
+    cursor = (cursor + 1) % kThreadCacheSlots;
+    if (entry.node == nullptr || !entry.node->removed.load(std::memory_order_relaxed)) continue;
+    entry.owner = 0;
+    entry.key = nullptr;
+    entry.node = nullptr;
+    entry.spare.reset();
+    entry.keep.reset();  // may free the child
+  }
+}
+
 std::uint64_t NextVecId() noexcept {
   static std::atomic<std::uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace semstreams::metric::detail {
@@ -171,12 +173,35 @@ class LabelKey {
   std::unique_ptr<char[]> data_;
 };
 
-/// What every vector child has: its label values, in label-name order, and
-/// the index of the per-thread cache slot it maps to (the same in every thread).
+/// What every vector child has: its label values, in label-name order, the
+/// index of the per-thread cache slot it maps to (the same in every thread),
+/// and what series_ttl needs, in the 8 bytes the slot index used to take.
 struct NodeBase {
+  explicit NodeBase(LabelKey label_key) : key(std::move(label_key)) {}
+
+  /// Marks the child written since the last sweep. A load and a predictable
+  /// branch on a line the write touches anyway; the store happens once per
+  /// sweep at most, and never on a vector without a series_ttl.
+  void Touch() const noexcept {
+    if (!written.load(std::memory_order_relaxed)) written.store(true, std::memory_order_relaxed);
+  }
+
   LabelKey key;
-  std::size_t slot = 0;
+  std::uint16_t slot = 0;
+  /// Cleared by each sweep of a vector with a series_ttl; set by writes.
+  mutable std::atomic<bool> written{true};
+  /// Set once the vector has let go of the child (expired, deleted, reset):
+  /// thread caches then let go too (ReleaseRemovedChildren).
+  std::atomic<bool> removed{false};
+  /// When a sweep last found the child written, on its vector's millisecond
+  /// clock; read and written by sweeps only, under the vector's mutex.
+  std::uint32_t last_seen_ms = 0;
 };
+
+/// Touches a handle's child, if the handle is one (null: a plain metric).
+inline void TouchChild(const NodeBase* node) noexcept {
+  if (node != nullptr) node->Touch();
+}
 
 /// One remembered lookup. `keep` holds the child alive for as long as this
 /// thread remembers it, which is what lets the hit path skip every lock: a
@@ -237,6 +262,12 @@ void RecycleChild(std::shared_ptr<Cell>& cell, const NodeBase* node) noexcept {
   if (entry.node != node || entry.spare) return;
   entry.spare = std::shared_ptr<NodeBase>(std::move(cell), const_cast<NodeBase*>(node));
 }
+
+/// Lets go of up to `budget` entries of the calling thread's cache whose
+/// child its vector removed, going round the table a little at each call, so
+/// that a thread that keeps recording soon frees what expired: a stale entry
+/// would otherwise hold its child until the slot is reused.
+void ReleaseRemovedChildren(std::size_t budget) noexcept;
 
 /// A process-wide unique id for a new VecCore.
 std::uint64_t NextVecId() noexcept;

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -29,7 +31,7 @@ template <class Cell>
 struct alignas(64) Node : NodeBase {
   template <class... Args>
   explicit Node(LabelKey label_key, Args&&... args)
-      : NodeBase{std::move(label_key)}, cell(std::forward<Args>(args)...) {}
+      : NodeBase(std::move(label_key)), cell(std::forward<Args>(args)...) {}
   Cell cell;
   const double created = WallClockSeconds();  // fits in the cache line padding
 };
@@ -106,9 +108,14 @@ template <class Cell>
 class VecCore final : public Collector {
  public:
   explicit VecCore(std::shared_ptr<const Desc> desc)
-      : desc_(std::move(desc)), sink_(MakeNode<Cell>(*desc_, LabelKey())) {}
+      : desc_(std::move(desc)),
+        sink_(MakeNode<Cell>(*desc_, LabelKey())),
+        ttl_ms_(TtlMillis(desc_->series_ttl)) {}
 
   const Desc& desc() const override { return *desc_; }
+
+  /// The id this vector's children are cached under (for tests).
+  std::uint64_t id() const { return id_; }
 
   /// The child's cell, created on first use. Never null: when the child cannot
   /// be created (series cap, out of memory) recordings go to a sink nobody
@@ -139,6 +146,7 @@ class VecCore final : public Collector {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = children_.find(ValuesProbe{values, count});
     if (it == children_.end()) return false;
+    (*it)->removed.store(true, std::memory_order_relaxed);
     children_.erase(it);
     generation_.fetch_add(1, std::memory_order_release);
     return true;
@@ -146,6 +154,7 @@ class VecCore final : public Collector {
 
   void Reset() {
     std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& node : children_) node->removed.store(true, std::memory_order_relaxed);
     children_.clear();
     generation_.fetch_add(1, std::memory_order_release);
   }
@@ -165,6 +174,9 @@ class VecCore final : public Collector {
       // Copy the pointers and let go: recorders that miss their cache wait on
       // this mutex, so building the samples happens outside it.
       std::lock_guard<std::mutex> lock(mu_);
+      // A scrape never shows a child that has outlived its ttl by more than
+      // the time since the sweep before.
+      if (ttl_ms_ != 0) Sweep(NowMs());
       nodes.assign(children_.begin(), children_.end());
     }
     out.resize(out.size() + nodes.size());
@@ -185,6 +197,7 @@ class VecCore final : public Collector {
     if (entry != nullptr && entry->owner == id_ && entry->hash == hash &&
         entry->generation == generation_.load(std::memory_order_acquire) &&
         LabelKey::Matches(entry->key, values, count)) {
+      entry->node->Touch();
       return static_cast<Node<Cell>*>(entry->node);
     }
     try {
@@ -204,9 +217,16 @@ class VecCore final : public Collector {
     std::uint64_t generation;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      const std::uint32_t now = ttl_ms_ != 0 ? NowMs() : 0;
+      // Expired children go before a new one is counted against the cap,
+      // and a vector nobody scrapes still lets go of them.
+      if (ttl_ms_ != 0 && now - last_sweep_ms_ >= SweepPeriodMs()) {
+        Sweep(now);
+      }
       generation = generation_.load(std::memory_order_relaxed);
       if (auto it = children_.find(ValuesProbe{values, count}); it != children_.end()) {
         node = *it;
+        node->Touch();
       } else {
         const std::size_t cap = max_series_.load(std::memory_order_relaxed);
         if (cap != 0 && children_.size() >= cap) {
@@ -214,10 +234,13 @@ class VecCore final : public Collector {
           return sink_.get();
         }
         node = MakeNode<Cell>(*desc_, LabelKey(values, count));
-        node->slot = ThreadCacheIndex(id_, hash);
+        node->slot = static_cast<std::uint16_t>(ThreadCacheIndex(id_, hash));
+        node->last_seen_ms = now;
         children_.insert(node);
       }
     }
+    // Misses are where this thread's cache lets go of removed children.
+    if (ttl_ms_ != 0) ReleaseRemovedChildren(kReleaseBudget);
     Node<Cell>* raw = node.get();
     if (entry != nullptr) {
       entry->owner = id_;
@@ -231,13 +254,66 @@ class VecCore final : public Collector {
     return raw;
   }
 
+  // series_ttl in whole milliseconds, at least 1 when set; 0 when unset.
+  static std::uint32_t TtlMillis(std::chrono::nanoseconds ttl) {
+    if (ttl.count() <= 0) return 0;
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(ttl).count();
+    return static_cast<std::uint32_t>(
+        std::min<std::int64_t>(ms, std::numeric_limits<std::uint32_t>::max() / 2));
+  }
+
+  // The vector's millisecond clock; it wraps after 49 days, which the
+  // unsigned differences below survive.
+  std::uint32_t NowMs() const {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    return static_cast<std::uint32_t>(duration_cast<milliseconds>(Now() - start_).count());
+  }
+
+  std::chrono::steady_clock::time_point Now() const {
+    return desc_->clock ? desc_->clock() : std::chrono::steady_clock::now();
+  }
+
+  // Removes the children not written since the sweep before, once they have
+  // gone ttl unwritten; the others start a new period. Under mu_.
+  // How often misses sweep: a child goes at most about two periods past its
+  // ttl (one until a sweep notes its last write, one after the ttl until a
+  // sweep removes it), and a sweep visits every child once.
+  std::uint32_t SweepPeriodMs() const { return std::max<std::uint32_t>(ttl_ms_ / 16, 1); }
+
+  // Collect sweeps too, hence const and the mutable state.
+  void Sweep(std::uint32_t now) const {
+    bool removed = false;
+    for (auto it = children_.begin(); it != children_.end();) {
+      NodeBase& node = **it;
+      if (node.written.exchange(false, std::memory_order_relaxed)) {
+        node.last_seen_ms = now;
+      } else if (now - node.last_seen_ms >= ttl_ms_) {
+        node.removed.store(true, std::memory_order_relaxed);
+        it = children_.erase(it);
+        removed = true;
+        continue;
+      }
+      ++it;
+    }
+    if (removed) generation_.fetch_add(1, std::memory_order_release);
+    last_sweep_ms_ = now;
+  }
+
+  // How many cache entries a miss looks at for removed children: the whole
+  // table after 64 misses.
+  static constexpr std::size_t kReleaseBudget = 16;
+
   const std::uint64_t id_ = NextVecId();
   const std::shared_ptr<const Desc> desc_;
   const std::shared_ptr<Node<Cell>> sink_;
-  alignas(64) std::atomic<std::uint64_t> generation_{0};
+  const std::uint32_t ttl_ms_;
+  const std::chrono::steady_clock::time_point start_ = Now();
+  alignas(64) mutable std::atomic<std::uint64_t> generation_{0};
   alignas(64) mutable std::mutex mu_;
-  std::set<std::shared_ptr<Node<Cell>>, NodeOrder> children_;
+  mutable std::set<std::shared_ptr<Node<Cell>>, NodeOrder> children_;
   std::atomic<std::size_t> max_series_{0};
+  mutable std::uint32_t last_sweep_ms_ = 0;  // under mu_
 };
 
 }  // namespace semstreams::metric::detail

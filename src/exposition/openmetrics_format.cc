@@ -134,6 +134,7 @@ void AppendFamily(const Family& family, const OpenMetricsOptions& options, std::
   }
   out.append("# TYPE ").append(name).append(" ");
   out.append(TypeName(family.type, TextFlavor::kOpenMetrics)).append("\n");
+  if (!family.unit.empty()) out.append("# UNIT ").append(name).append(" ").append(family.unit) += '\n';
   for (const Series& series : family.series) {
     SampleWriter writer(name, series, TextFlavor::kOpenMetrics, out);
     switch (family.type) {

@@ -15,7 +15,7 @@ namespace {
 
 // Field numbers of client_model's metrics.proto.
 namespace family_field {
-constexpr protozero::pbf_tag_type kName = 1, kHelp = 2, kType = 3, kMetric = 4;
+constexpr protozero::pbf_tag_type kName = 1, kHelp = 2, kType = 3, kMetric = 4, kUnit = 5;
 }
 namespace metric_field {
 constexpr protozero::pbf_tag_type kLabel = 1, kGauge = 2, kCounter = 3, kSummary = 4, kUntyped = 5,
@@ -196,6 +196,7 @@ void AppendProtobuf(const RegistrySnapshot& snapshot, std::string& out) {
       if (!family.help.empty()) writer.add_string(family_field::kHelp, family.help);
       writer.add_enum(family_field::kType, TypeOf(family.type));
       for (const Series& series : family.series) AddMetric(writer, family.type, series);
+      if (!family.unit.empty()) writer.add_string(family_field::kUnit, family.unit);
     }
     const std::size_t size = out.size() - start - protozero::max_varint_length;
     char prefix[protozero::max_varint_length];

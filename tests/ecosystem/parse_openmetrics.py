@@ -16,6 +16,8 @@ def check(path):
     families = 0
     for family in text_string_to_metric_families(text):
         families += 1
+        if family.unit:
+            print("unit %s %s" % (family.name, family.unit))
         for sample in family.samples:
             key = (sample.name, tuple(sorted(sample.labels.items())))
             if key in seen:

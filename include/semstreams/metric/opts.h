@@ -24,6 +24,15 @@ struct CounterOpts {
   // some ({.name = ..., .help = ...}) compile cleanly under -Wextra.
   std::string ns{}, subsystem{}, name{}, help{};
   prometheus::Labels const_labels{};
+  /// \brief The OpenMetrics unit ("bytes", "seconds"; "" for none): `# UNIT`
+  /// in OpenMetrics, `unit` in protobuf. The name must end with "_" + unit
+  /// (before "_total" on a counter); Register* refuses it otherwise.
+  std::string unit{};
+  /// \brief On a vector: a child not written for this long is removed, as
+  /// Delete would, and its memory returned; writing its labels again starts it
+  /// afresh from 0. 0 keeps children until Delete or Reset. A handle kept
+  /// across the expiry stays safe, but what it records is no longer exported.
+  std::chrono::nanoseconds series_ttl{0};
 };
 
 /// \brief Definition of a gauge; the exported name is BuildFQName(ns,
@@ -31,6 +40,15 @@ struct CounterOpts {
 struct GaugeOpts {
   std::string ns{}, subsystem{}, name{}, help{};
   prometheus::Labels const_labels{};
+  /// \brief The OpenMetrics unit ("bytes", "seconds"; "" for none): `# UNIT`
+  /// in OpenMetrics, `unit` in protobuf. The name must end with "_" + unit
+  /// (before "_total" on a counter); Register* refuses it otherwise.
+  std::string unit{};
+  /// \brief On a vector: a child not written for this long is removed, as
+  /// Delete would, and its memory returned; writing its labels again starts it
+  /// afresh from 0. 0 keeps children until Delete or Reset. A handle kept
+  /// across the expiry stays safe, but what it records is no longer exported.
+  std::chrono::nanoseconds series_ttl{0};
 };
 
 /// \brief client_golang's DefNativeHistogramZeroThreshold, 2^-128: a bucket
@@ -63,6 +81,15 @@ struct HistogramOpts {
   std::chrono::nanoseconds native_histogram_min_reset_duration{0};
   /// \brief Over the limit without a reset, widen the zero bucket up to this.
   double native_histogram_max_zero_threshold = 0;
+  /// \brief The OpenMetrics unit ("bytes", "seconds"; "" for none): `# UNIT`
+  /// in OpenMetrics, `unit` in protobuf. The name must end with "_" + unit
+  /// (before "_total" on a counter); Register* refuses it otherwise.
+  std::string unit{};
+  /// \brief On a vector: a child not written for this long is removed, as
+  /// Delete would, and its memory returned; writing its labels again starts it
+  /// afresh from 0. 0 keeps children until Delete or Reset. A handle kept
+  /// across the expiry stays safe, but what it records is no longer exported.
+  std::chrono::nanoseconds series_ttl{0};
 };
 
 }  // namespace semstreams::metric

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,12 +20,17 @@ struct NativeHistogramConfig;
 struct Desc {
   std::string name;
   std::string help;
+  std::string unit;
   Kind kind = Kind::kCounter;
   prometheus::Labels const_labels;
   std::vector<std::string> label_names;
   std::shared_ptr<const std::vector<double>> buckets;  // histograms only
   // Histograms with native buckets only.
   std::shared_ptr<const NativeHistogramConfig> native;
+  // Vectors only: how long an unwritten child lives (0: for ever), and the
+  // clock it is measured on (null: steady_clock; tests inject their own).
+  std::chrono::nanoseconds series_ttl{0};
+  std::function<std::chrono::steady_clock::time_point()> clock;
   std::string error;
 };
 
