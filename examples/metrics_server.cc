@@ -349,7 +349,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Label values are made once here and never recorded again: the series only
-  // give scrapes (and slow readers, tests/server_attack_test.cc) a large body.
+  // give scrapes (and slow readers, tests/http/server_attack_test.cc) a large body.
   const metric::CounterVec padding = metric::NewCounterVec(
       {.name = "padding_series_total", .help = "Extra series asked for with --series"}, {"id"});
   if (flags->series > 0) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // Cheap attacks on an HTTP(S) metrics server, shared by
-// tests/server_attack_test.cc and bench/attack_cli.cc: one thread drives
+// tests/http/server_attack_test.cc and bench/attack_cli.cc: one thread drives
 // thousands of misbehaving loopback connections while fresh scrapes are timed
 // and the server process's threads, RSS and fds are sampled from /proc.
 

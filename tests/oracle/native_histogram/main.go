@@ -1,5 +1,5 @@
 // Command native_histogram prints client_golang's native histogram state for
-// a script of observations, as the oracle of tests/native_histogram_test.cc.
+// a script of observations, as the oracle of tests/unit/native_histogram_test.cc.
 //
 // Script lines (floats are IEEE-754 bit patterns in hex):
 //

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "gather_util.h"
+#include "support/gather_util.h"
 #include "semstreams/metric.h"
 #include "semstreams/metric/testutil.h"
 #include "semstreams/metric/text_format.h"

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "gather_util.h"
+#include "support/gather_util.h"
 #include "semstreams/metric/registry.h"
 
 namespace semstreams::metric {

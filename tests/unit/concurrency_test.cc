@@ -9,8 +9,8 @@
 
 #include "detail/handle_access.h"
 #include "detail/single_collector.h"
-#include "gather_util.h"
-#include "run_together.h"
+#include "support/gather_util.h"
+#include "support/run_together.h"
 #include "semstreams/metric/registry.h"
 
 namespace semstreams::metric {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "gather_util.h"
+#include "support/gather_util.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "gather_util.h"
+#include "support/gather_util.h"
 #include "semstreams/metric/registry.h"
 
 namespace semstreams::metric {

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "gather_util.h"
+#include "support/gather_util.h"
 #include "semstreams/metric.h"
 
 namespace semstreams::metric {

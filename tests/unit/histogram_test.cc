@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "gather_util.h"
+#include "support/gather_util.h"
 #include "semstreams/metric/registry.h"
 
 namespace semstreams::metric {

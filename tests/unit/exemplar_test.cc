@@ -9,7 +9,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "gather_util.h"
+#include "support/gather_util.h"
 #include "semstreams/metric/core_metrics.h"
 #include "semstreams/metric/counter.h"
 #include "semstreams/metric/histogram.h"
