@@ -2,14 +2,18 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string_view>
 
 #include "detail/names.h"
+#include "detail/prometheus_model.h"
+#include "detail/snapshot_access.h"
 #include "detail/trim.h"
 #include "prometheus/metric_family.h"
 #include "semstreams/metric/push.h"
+#include "semstreams/metric/registry.h"
 #include "semstreams/metric/text_format.h"
 
 namespace semstreams::metric {
@@ -98,16 +102,29 @@ std::size_t AppendToString(char* data, std::size_t size, std::size_t count, void
   return n;
 }
 
+// What a gatherer holds, in the library's model: a MetricsRegistry's own
+// snapshot (exemplars and units included), any other Collectable converted.
+std::vector<Family> FamiliesOf(const prometheus::Collectable& gatherer) {
+  if (const auto* registry = dynamic_cast<const MetricsRegistry*>(&gatherer)) {
+    return detail::SnapshotAccess::Take(*registry);
+  }
+  std::vector<Family> families;
+  for (prometheus::MetricFamily& family : gatherer.Collect()) {
+    families.push_back(detail::FromPrometheus(std::move(family)));
+  }
+  return families;
+}
+
 // Merges the families of every gatherer by name, as Go's prometheus.Gatherers
 // does, refusing what the gateway would reject or silently rewrite.
 Status GatherAll(const std::vector<std::shared_ptr<const prometheus::Collectable>>& gatherers,
                  const std::vector<std::pair<std::string, std::string>>& grouping,
-                 std::vector<prometheus::MetricFamily>& out) {
-  std::map<std::string, prometheus::MetricFamily> by_name;
+                 std::vector<Family>& out) {
+  std::map<std::string, Family> by_name;
   for (const auto& gatherer : gatherers) {
-    for (prometheus::MetricFamily& family : gatherer->Collect()) {
-      for (const prometheus::ClientMetric& metric : family.metric) {
-        for (const prometheus::ClientMetric::Label& label : metric.label) {
+    for (Family& family : FamiliesOf(*gatherer)) {
+      for (const Series& series : family.series) {
+        for (const Label& label : series.labels) {
           const bool grouping_label =
               std::any_of(grouping.begin(), grouping.end(),
                           [&](const auto& g) { return g.first == label.name; });
@@ -119,13 +136,17 @@ Status GatherAll(const std::vector<std::shared_ptr<const prometheus::Collectable
           }
         }
       }
-      auto [it, inserted] = by_name.try_emplace(family.name, family);
-      if (inserted) continue;
+      auto [it, inserted] = by_name.try_emplace(family.name);
+      if (inserted) {
+        it->second = std::move(family);
+        continue;
+      }
       if (it->second.type != family.type || it->second.help != family.help) {
         return Status(ErrorCode::kInvalidArgument,
                       "gatherers disagree on the type or help of metric family " + family.name);
       }
-      it->second.metric.insert(it->second.metric.end(), family.metric.begin(), family.metric.end());
+      std::move(family.series.begin(), family.series.end(),
+                std::back_inserter(it->second.series));
     }
   }
   out.clear();
@@ -209,7 +230,7 @@ Status Pusher::Send(const char* method, bool with_body) const {
   if (!error_.ok()) return error_;
   std::string body;
   if (with_body) {
-    std::vector<prometheus::MetricFamily> families;
+    std::vector<Family> families;
     if (Status s = GatherAll(gatherers_, grouping_, families); !s.ok()) return s;
     body = TextExposition(families);
   }

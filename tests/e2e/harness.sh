@@ -173,8 +173,8 @@ harness_finish() {
 
 # promtool_check_metrics <file>: promtool's parse and lint of an exposition.
 # Exit 0, or exit 3 (lint only) where every problem is the one below:
-# DESIGN.md names the NATS RTT gauge semstreams_nats_rtt_milliseconds (the Go
-# package's name, which dashboards use), and promtool's lint wants seconds.
+# The NATS RTT gauge is semstreams_nats_rtt_milliseconds (the Go package's
+# name, which dashboards use), and promtool's lint wants seconds.
 promtool_check_metrics() {
   local out rc=0
   out=$(promtool check metrics <"$1" 2>&1) || rc=$?

@@ -31,7 +31,8 @@ struct FamilySpec {
   std::string help;
 };
 
-// DESIGN.md's table, verbatim, plus the family the seed's prose needs.
+// The core families as the Go package defines them (docs/metrics-guide.md's
+// table), verbatim, plus semstreams_nats_messages_total.
 const std::vector<FamilySpec>& CoreFamilySpecs() {
   using prometheus::MetricType;
   static const std::vector<FamilySpec> specs = {

@@ -285,9 +285,10 @@ TEST(SeedExamplesTest, ErrorHandlingRecognisesDuplicateRegistration) {
   EXPECT_FALSE(fatal);
 }
 
-TEST(SeedExamplesTest, ErrorHandlingExampleWithoutHelpIsInvalidPerDesign) {
-  // The Go example omits Help; DESIGN.md makes empty help an invalid argument,
-  // which is the "Failed to register metric" branch, not the duplicate one.
+TEST(SeedExamplesTest, ErrorHandlingExampleWithoutHelpIsInvalid) {
+  // The Go example omits Help; this library makes empty help an invalid
+  // argument (docs/metrics-guide.md, Registration), which is the "Failed to
+  // register metric" branch, not the duplicate one.
   auto registry = NewMetricsRegistry();
   const Counter counter = NewCounter({.name = "test"});
   const Status err = registry->RegisterCounter("service", "test", counter);
