@@ -21,10 +21,17 @@ namespace metric_field {
 constexpr protozero::pbf_tag_type kLabel = 1, kGauge = 2, kCounter = 3, kSummary = 4, kUntyped = 5,
                                   kTimestampMs = 6, kHistogram = 7;
 }
+namespace counter_field {
+constexpr protozero::pbf_tag_type kValue = 1, kExemplar = 2, kCreatedTimestamp = 3;
+}
+namespace summary_field {
+constexpr protozero::pbf_tag_type kCreatedTimestamp = 4;
+}
 namespace histogram_field {
 constexpr protozero::pbf_tag_type kSampleCount = 1, kSampleSum = 2, kBucket = 3, kSchema = 5,
                                   kZeroThreshold = 6, kZeroCount = 7, kNegativeSpan = 9,
-                                  kNegativeDelta = 10, kPositiveSpan = 12, kPositiveDelta = 13;
+                                  kNegativeDelta = 10, kPositiveSpan = 12, kPositiveDelta = 13,
+                                  kCreatedTimestamp = 15, kExemplars = 16;
 }
 // MetricType enum values.
 constexpr std::int32_t kCounter = 0, kGauge = 1, kSummary = 2, kUntyped = 3, kHistogram = 4;
@@ -39,12 +46,40 @@ std::size_t LabelPairSize(const Label& label) {
 }
 constexpr std::size_t kDoubleMessageSize = 9;  // one double field: tag + 8 bytes
 
+// A google.protobuf.Timestamp: whole seconds and nanoseconds since the epoch.
+struct Timestamp {
+  std::int64_t seconds = 0;
+  std::int32_t nanos = 0;
+
+  explicit Timestamp(double epoch_seconds) {
+    const double whole = std::floor(epoch_seconds);
+    seconds = static_cast<std::int64_t>(whole);
+    nanos = static_cast<std::int32_t>(std::lround((epoch_seconds - whole) * 1e9));
+    if (nanos >= 1'000'000'000) {
+      nanos -= 1'000'000'000;
+      ++seconds;
+    }
+  }
+  // Zero fields are left out, as proto3 writers do.
+  std::size_t Size() const {
+    return (seconds != 0 ? 1 + protozero::length_of_varint(static_cast<std::uint64_t>(seconds))
+                         : 0) +
+           (nanos != 0 ? 1 + protozero::length_of_varint(static_cast<std::uint64_t>(nanos)) : 0);
+  }
+  void AddTo(protozero::pbf_writer& parent, protozero::pbf_tag_type tag) const;
+};
+
 // The size of a counter, gauge or untyped series without an exemplar or
 // timestamp; 0 (unknown) for anything else.
+// A counter's value and creation time, when it has no exemplar.
+std::size_t CounterSize(const Series& in) {
+  return kDoubleMessageSize + (in.created > 0 ? FieldSize(Timestamp(in.created).Size()) : 0);
+}
+
 std::size_t SimpleMetricSize(MetricType type, const Series& in) {
   if (in.timestamp_ms != 0 || in.exemplar) return 0;
   if (type == MetricType::kHistogram || type == MetricType::kSummary) return 0;
-  std::size_t size = FieldSize(kDoubleMessageSize);
+  std::size_t size = FieldSize(type == MetricType::kCounter ? CounterSize(in) : kDoubleMessageSize);
   for (const Label& label : in.labels) size += FieldSize(LabelPairSize(label));
   return size;
 }
@@ -74,17 +109,20 @@ void AddExemplar(protozero::pbf_writer& parent, protozero::pbf_tag_type tag,
   protozero::pbf_writer out(parent, tag);
   for (const Label& label : exemplar.labels) AddLabel(out, 1, label);
   out.add_double(2, exemplar.value);
-  // google.protobuf.Timestamp, from seconds since the epoch.
-  const double seconds = std::floor(exemplar.timestamp);
-  auto nanos = static_cast<std::int32_t>(std::lround((exemplar.timestamp - seconds) * 1e9));
-  auto whole = static_cast<std::int64_t>(seconds);
-  if (nanos >= 1'000'000'000) {
-    nanos -= 1'000'000'000;
-    ++whole;
-  }
-  protozero::pbf_writer timestamp(out, 3);
-  if (whole != 0) timestamp.add_int64(1, whole);
-  if (nanos != 0) timestamp.add_int32(2, nanos);
+  Timestamp(exemplar.timestamp).AddTo(out, 3);
+}
+
+void Timestamp::AddTo(protozero::pbf_writer& parent, protozero::pbf_tag_type tag) const {
+  protozero::pbf_writer out(parent, tag, Presized(Size()));
+  if (seconds != 0) out.add_int64(1, seconds);
+  if (nanos != 0) out.add_int32(2, nanos);
+}
+
+// The created timestamp client_golang >= 1.17 writes for counters, summaries
+// and histograms: Prometheus can then store a 0 at creation, so the first
+// increase after a restart counts in rate().
+void AddCreated(protozero::pbf_writer& parent, protozero::pbf_tag_type tag, const Series& in) {
+  if (in.created > 0) Timestamp(in.created).AddTo(parent, tag);
 }
 
 void AddSpans(protozero::pbf_writer& histogram, protozero::pbf_tag_type span_tag,
@@ -103,7 +141,12 @@ void AddHistogram(protozero::pbf_writer& metric, const Series& in) {
   protozero::pbf_writer out(metric, metric_field::kHistogram);
   out.add_uint64(histogram_field::kSampleCount, in.count);
   out.add_double(histogram_field::kSampleSum, in.sum);
+  // A native-only histogram has just the implied +Inf bucket: none is
+  // written, so that it is not taken for a classic one; its exemplar goes
+  // with the native ones below.
+  const bool classic = !in.native || in.buckets.size() > 1;
   for (const Bucket& bucket : in.buckets) {
+    if (!classic) break;
     // As in client_golang, +Inf is implied by the count unless it carries an
     // exemplar.
     if (std::isinf(bucket.upper_bound) && bucket.upper_bound > 0 && !bucket.exemplar) continue;
@@ -112,15 +155,31 @@ void AddHistogram(protozero::pbf_writer& metric, const Series& in) {
     out_bucket.add_double(2, bucket.upper_bound);
     if (bucket.exemplar) AddExemplar(out_bucket, 3, *bucket.exemplar);
   }
-  if (!in.native) return;
-  const NativeBuckets& native = *in.native;
-  out.add_sint32(histogram_field::kSchema, native.schema);
-  out.add_double(histogram_field::kZeroThreshold, native.zero_threshold);
-  out.add_uint64(histogram_field::kZeroCount, native.zero_count);
-  AddSpans(out, histogram_field::kNegativeSpan, histogram_field::kNegativeDelta,
-           native.negative_spans, native.negative_deltas);
-  AddSpans(out, histogram_field::kPositiveSpan, histogram_field::kPositiveDelta,
-           native.positive_spans, native.positive_deltas);
+  if (in.native) {
+    const NativeBuckets& native = *in.native;
+    out.add_sint32(histogram_field::kSchema, native.schema);
+    out.add_double(histogram_field::kZeroThreshold, native.zero_threshold);
+    out.add_uint64(histogram_field::kZeroCount, native.zero_count);
+    AddSpans(out, histogram_field::kNegativeSpan, histogram_field::kNegativeDelta,
+             native.negative_spans, native.negative_deltas);
+    AddSpans(out, histogram_field::kPositiveSpan, histogram_field::kPositiveDelta,
+             native.positive_spans, native.positive_deltas);
+    // An empty native histogram with a zero threshold of 0 would look like a
+    // classic one without buckets; client_golang >= 1.17 adds a no-op span.
+    if (native.zero_threshold == 0 && native.zero_count == 0 && native.positive_spans.empty() &&
+        native.negative_spans.empty()) {
+      protozero::pbf_writer span(out, histogram_field::kPositiveSpan);
+      span.add_sint32(1, 0);
+      span.add_uint32(2, 0);
+    }
+  }
+  AddCreated(out, histogram_field::kCreatedTimestamp, in);
+  // Prometheus reads a native histogram's exemplars from their own field.
+  if (in.native) {
+    for (const Bucket& bucket : in.buckets) {
+      if (bucket.exemplar) AddExemplar(out, histogram_field::kExemplars, *bucket.exemplar);
+    }
+  }
 }
 
 void AddValue(protozero::pbf_writer& metric, protozero::pbf_tag_type tag, double value) {
@@ -134,9 +193,10 @@ void AddMetric(protozero::pbf_writer& family, MetricType type, const Series& in)
   switch (type) {
     case MetricType::kCounter: {
       protozero::pbf_writer counter(out, metric_field::kCounter,
-                                    in.exemplar ? 0 : Presized(kDoubleMessageSize));
-      counter.add_double(1, in.value);
-      if (in.exemplar) AddExemplar(counter, 2, *in.exemplar);
+                                    in.exemplar ? 0 : Presized(CounterSize(in)));
+      counter.add_double(counter_field::kValue, in.value);
+      if (in.exemplar) AddExemplar(counter, counter_field::kExemplar, *in.exemplar);
+      AddCreated(counter, counter_field::kCreatedTimestamp, in);
       break;
     }
     case MetricType::kGauge:
@@ -155,6 +215,7 @@ void AddMetric(protozero::pbf_writer& family, MetricType type, const Series& in)
         q.add_double(1, quantile.quantile);
         q.add_double(2, quantile.value);
       }
+      AddCreated(summary, summary_field::kCreatedTimestamp, in);
       break;
     }
     case MetricType::kHistogram:

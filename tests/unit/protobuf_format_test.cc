@@ -3,9 +3,12 @@
 #include "exposition/protobuf_format.h"
 
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/util/delimited_message_util.h>
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <map>
 #include <string>
 #include <vector>
@@ -148,6 +151,100 @@ TEST(ProtobufFormatTest, NativeOnlyHistogramHasNoClassicBuckets) {
   EXPECT_EQ(h.positive_span_size(), 1);
   EXPECT_EQ(h.negative_span_size(), 1);
   EXPECT_LT(h.negative_span(0).offset(), -200);  // 3e-9 is about 2^-28
+}
+
+// Fields newer than the metrics.proto Debian ships (client_model 0.3.0):
+// created_timestamp (Counter 3, Summary 4, Histogram 15), Histogram.exemplars
+// (16), MetricFamily.unit (5). libprotobuf keeps them as unknown fields.
+const google::protobuf::UnknownField* Unknown(const google::protobuf::Message& message, int number,
+                                              int nth = 0) {
+  const auto& fields = message.GetReflection()->GetUnknownFields(message);
+  for (int i = 0; i < fields.field_count(); ++i) {
+    if (fields.field(i).number() == number && nth-- == 0) return &fields.field(i);
+  }
+  return nullptr;
+}
+
+double CreatedSeconds(const google::protobuf::Message& message, int number) {
+  const google::protobuf::UnknownField* field = Unknown(message, number);
+  if (field == nullptr) return 0;
+  google::protobuf::Timestamp timestamp;
+  EXPECT_TRUE(timestamp.ParseFromString(field->length_delimited()));
+  return static_cast<double>(timestamp.seconds()) + timestamp.nanos() / 1e9;
+}
+
+TEST(ProtobufFormatTest, CountersAndHistogramsCarryTheirCreationTime) {
+  const double before = static_cast<double>(std::time(nullptr)) - 1;
+  auto registry = NewMetricsRegistry();
+  const Counter counter = NewCounter({.name = "made_total", .help = "M."});
+  const HistogramVec histograms = NewHistogramVec({.name = "took_seconds", .help = "T."}, {"op"});
+  counter.Inc();
+  histograms.WithLabelValues("get").Observe(0.1);
+  ASSERT_TRUE(registry->RegisterCounter("svc", "made", counter).ok());
+  ASSERT_TRUE(registry->RegisterHistogramVec("svc", "took", histograms).ok());
+  const double after = static_cast<double>(std::time(nullptr)) + 1;
+
+  const auto families = Expose(*registry);
+  const double counter_created = CreatedSeconds(families.at("made_total").metric(0).counter(), 3);
+  EXPECT_GE(counter_created, before);
+  EXPECT_LE(counter_created, after);
+  const double histogram_created =
+      CreatedSeconds(families.at("took_seconds").metric(0).histogram(), 15);
+  EXPECT_GE(histogram_created, before);
+  EXPECT_LE(histogram_created, after);
+  // Gauges have none; the value still decodes as before.
+  EXPECT_EQ(Unknown(families.at("semstreams_nats_connected").metric(0).gauge(), 3), nullptr);
+  EXPECT_EQ(families.at("made_total").metric(0).counter().value(), 1);
+}
+
+TEST(ProtobufFormatTest, FamiliesCarryTheirUnit) {
+  auto registry = NewMetricsRegistry();
+  const Counter read = NewCounter({.name = "read_bytes_total", .help = "R.", .unit = "bytes"});
+  read.Inc();
+  ASSERT_TRUE(registry->RegisterCounter("svc", "read", read).ok());
+  const auto families = Expose(*registry);
+  const google::protobuf::UnknownField* unit = Unknown(families.at("read_bytes_total"), 5);
+  ASSERT_NE(unit, nullptr);
+  EXPECT_EQ(unit->length_delimited(), "bytes");
+}
+
+TEST(ProtobufFormatTest, EmptyNativeHistogramWithZeroThresholdZeroGetsANoOpSpan) {
+  auto registry = NewMetricsRegistry();
+  const Histogram empty =
+      NewHistogram({.name = "empty_seconds",
+                    .help = "E.",
+                    .buckets = {},
+                    .native_histogram_bucket_factor = 1.1,
+                    .native_histogram_zero_threshold = kNativeHistogramZeroThresholdZero});
+  ASSERT_TRUE(registry->RegisterHistogram("svc", "empty", empty).ok());
+  const auto families = Expose(*registry);
+  const pb::Histogram& h = families.at("empty_seconds").metric(0).histogram();
+  EXPECT_EQ(h.zero_threshold(), 0);
+  ASSERT_EQ(h.positive_span_size(), 1);
+  EXPECT_EQ(h.positive_span(0).offset(), 0);
+  EXPECT_EQ(h.positive_span(0).length(), 0u);
+  EXPECT_EQ(h.positive_delta_size(), 0);
+  EXPECT_EQ(h.bucket_size(), 0);
+}
+
+TEST(ProtobufFormatTest, NativeHistogramExemplarsGoInTheirOwnField) {
+  auto registry = NewMetricsRegistry();
+  const Histogram native_only = NewHistogram(
+      {.name = "rpc_seconds", .help = "R.", .buckets = {}, .native_histogram_bucket_factor = 1.1});
+  native_only.ObserveWithExemplar(0.25, {{"trace_id", "abc123"}});
+  ASSERT_TRUE(registry->RegisterHistogram("svc", "rpc", native_only).ok());
+  const auto families = Expose(*registry);
+  const pb::Histogram& h = families.at("rpc_seconds").metric(0).histogram();
+  EXPECT_EQ(h.bucket_size(), 0) << "a bucket would make it look classic";
+  const google::protobuf::UnknownField* field = Unknown(h, 16);
+  ASSERT_NE(field, nullptr);
+  pb::Exemplar exemplar;
+  ASSERT_TRUE(exemplar.ParseFromString(field->length_delimited()));
+  EXPECT_EQ(exemplar.value(), 0.25);
+  ASSERT_EQ(exemplar.label_size(), 1);
+  EXPECT_EQ(exemplar.label(0).value(), "abc123");
+  EXPECT_TRUE(exemplar.has_timestamp());
+  EXPECT_EQ(Unknown(h, 16, 1), nullptr);
 }
 
 TEST(ProtobufFormatTest, ClassicOnlyHistogramHasNoNativeFields) {
