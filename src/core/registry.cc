@@ -47,14 +47,31 @@ std::string Invalid(const Collector& collector, const std::vector<Family>& famil
   if (families.empty()) return "a collector must describe at least one family";
   std::set<std::string_view> seen;
   for (const Family& family : families) {
-    if (!detail::IsValidMetricName(family.name)) {
-      return "collector family has invalid name " + Quoted(family.name);
+    if (!detail::IsValidUtf8Name(family.name)) {
+      return "collector family has invalid name " + Quoted(family.name) + " (want non-empty UTF-8)";
     }
     if (!seen.insert(family.name).second) {
       return "collector describes family " + Quoted(family.name) + " twice";
     }
   }
   return {};
+}
+
+// Whether every name `collector` can export is a legacy name, known from
+// its definition; users' collectors name their labels only at scrape time.
+bool LegacyNames(const Collector& collector) {
+  if (dynamic_cast<const ProcessCollector*>(&collector) != nullptr) return true;
+  const auto* ours = dynamic_cast<const detail::Collector*>(&collector);
+  if (ours == nullptr) return false;
+  const detail::Desc& desc = ours->desc();
+  if (!detail::IsValidMetricName(desc.name)) return false;
+  for (const auto& [name, value] : desc.const_labels) {
+    if (!detail::IsValidMetricName(name)) return false;
+  }
+  for (const auto& name : desc.label_names) {
+    if (!detail::IsValidMetricName(name)) return false;
+  }
+  return true;
 }
 
 Counter NewCollectErrors() {
@@ -148,7 +165,8 @@ Status MetricsRegistry::Register(std::string_view service, std::string_view metr
             "metric " + Quoted(key) +
                 ": a vector's child cannot be registered on its own; register the vector"};
   }
-  auto registered = std::make_shared<Registered>(Registered{collector, collector->Describe()});
+  auto registered = std::make_shared<Registered>(
+      Registered{collector, collector->Describe(), LegacyNames(*collector)});
   if (std::string error = Invalid(*collector, registered->families); !error.empty()) {
     return {ErrorCode::kInvalidArgument, std::move(error)};
   }
@@ -233,7 +251,7 @@ void MetricsRegistry::CollectInto(const Registered& registered, std::vector<Fami
   }
 }
 
-std::vector<Family> MetricsRegistry::Snapshot() const {
+std::vector<Family> MetricsRegistry::Snapshot(bool* utf8_names) const {
   std::vector<std::shared_ptr<const Registered>> registered = fixed_;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -242,7 +260,12 @@ std::vector<Family> MetricsRegistry::Snapshot() const {
   }
   std::vector<Family> families;
   families.reserve(registered.size() + ProcessCollector::Names().size());
-  for (const auto& entry : registered) CollectInto(*entry, families);
+  bool legacy = true;
+  for (const auto& entry : registered) {
+    const std::size_t before = families.size();
+    CollectInto(*entry, families);
+    legacy = legacy && (entry->legacy_names || families.size() == before);
+  }
 
   const auto by_name = [](const Family& a, const Family& b) { return a.name < b.name; };
   std::sort(families.begin(), families.end(), by_name);
@@ -260,6 +283,8 @@ std::vector<Family> MetricsRegistry::Snapshot() const {
     }
     if (!raw.series.empty()) families.push_back(std::move(raw));
   }
+  // prometheus-cpp's builders take legacy names only.
+  if (utf8_names != nullptr) *utf8_names = !legacy;
   // Only the raw families need sorting; then one merge, not a second full sort.
   std::sort(families.begin() + ours, families.end(), by_name);
   std::inplace_merge(families.begin(), families.begin() + ours, families.end(), by_name);

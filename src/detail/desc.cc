@@ -16,8 +16,8 @@ std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
 std::string ValidateLabelNames(const Desc& desc) {
   std::set<std::string> seen;
   auto check = [&](const std::string& label) -> std::string {
-    if (!IsValidLabelName(label)) {
-      return "invalid label name " + Quoted(label) + " (want [a-zA-Z_][a-zA-Z0-9_]*)";
+    if (!IsValidUtf8Name(label)) {
+      return "invalid label name " + Quoted(label) + " (want non-empty UTF-8)";
     }
     if (label.rfind("__", 0) == 0) {
       return "label name " + Quoted(label) + " is reserved (starts with \"__\")";
@@ -73,8 +73,8 @@ std::string ValidateUnit(const Desc& desc) {
 }
 
 std::string Validate(const Desc& desc) {
-  if (!IsValidMetricName(desc.name)) {
-    return "invalid metric name " + Quoted(desc.name) + " (want [a-zA-Z_:][a-zA-Z0-9_:]*)";
+  if (!IsValidUtf8Name(desc.name)) {
+    return "invalid metric name " + Quoted(desc.name) + " (want non-empty UTF-8)";
   }
   if (desc.help.empty()) return "metric " + Quoted(desc.name) + " has no help text";
   if (auto error = ValidateUnit(desc); !error.empty()) {

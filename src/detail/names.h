@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "detail/utf8.h"
+
 namespace semstreams::metric::detail {
 
 namespace names_internal {
@@ -48,6 +50,11 @@ inline bool IsValidMetricName(std::string_view name) {
   return names_internal::IsValidName(name, names_internal::kMetricStart,
                                      names_internal::kMetricChar);
 }
+
+/// A name Prometheus 3 and client_golang >= 1.21 accept for a metric or a
+/// label: any non-empty valid UTF-8 ("http.server.request.duration").
+/// Scrapers that do not allow UTF-8 get it escaped.
+inline bool IsValidUtf8Name(std::string_view name) { return !name.empty() && IsValidUtf8(name); }
 
 /// [a-zA-Z_][a-zA-Z0-9_]*, the label names Go's client accepts (whether
 /// "__"-prefixed names are reserved is the caller's rule).

@@ -17,7 +17,7 @@ struct ExpositionOptions {
 
 /// A rendered scrape.
 struct Exposition {
-  const char* content_type;
+  std::string content_type;
   std::string body;
   bool gzipped = false;  // send Content-Encoding: gzip
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -103,25 +104,68 @@ bool Is(const Clause& clause, std::string_view media_type) {
          clause.subtype == media_type.substr(slash + 1);
 }
 
+// The `escaping` parameter's scheme, if it names one.
+std::optional<NameEscaping> EscapingOf(const Clause& clause) {
+  const std::string_view value = clause.Param("escaping");
+  for (NameEscaping escaping : {NameEscaping::kAllowUtf8, NameEscaping::kUnderscores,
+                                NameEscaping::kDots, NameEscaping::kValues}) {
+    if (value == EscapingName(escaping)) return escaping;
+  }
+  return std::nullopt;  // absent or unknown: ignored
+}
+
 }  // namespace
 
-ExpositionFormat Negotiate(std::string_view accept, const NegotiationOptions& options) {
+const char* EscapingName(NameEscaping escaping) {
+  switch (escaping) {
+    case NameEscaping::kAllowUtf8:
+      return "allow-utf-8";
+    case NameEscaping::kDots:
+      return "dots";
+    case NameEscaping::kValues:
+      return "values";
+    case NameEscaping::kUnderscores:
+      break;
+  }
+  return "underscores";
+}
+
+Negotiated NegotiateWithEscaping(std::string_view accept, const NegotiationOptions& options) {
+  Negotiated result;
   for (const Clause& clause : ParseAccept(accept)) {
     if (!(clause.q > 0)) break;  // sorted: everything after is refused too
+    if (auto escaping = EscapingOf(clause)) result.escaping = *escaping;
     const std::string_view version = clause.Param("version");
     if (options.protobuf && Is(clause, kProtoType) && clause.Param("proto") == kProtoProtocol &&
         clause.Param("encoding") == "delimited") {
-      return ExpositionFormat::kProtobufDelimited;
+      result.format = ExpositionFormat::kProtobufDelimited;
+      return result;
     }
     if (Is(clause, "text/plain") && (version == "0.0.4" || version.empty())) {
-      return ExpositionFormat::kText;
+      result.format = ExpositionFormat::kText;
+      return result;
     }
     if (options.openmetrics && Is(clause, kOpenMetricsType)) {
-      if (version == "1.0.0") return ExpositionFormat::kOpenMetrics1_0_0;
-      if (version == "0.0.1" || version.empty()) return ExpositionFormat::kOpenMetrics0_0_1;
+      if (version == "1.0.0") {
+        result.format = ExpositionFormat::kOpenMetrics1_0_0;
+        return result;
+      }
+      if (version == "0.0.1" || version.empty()) {
+        result.format = ExpositionFormat::kOpenMetrics0_0_1;
+        return result;
+      }
     }
   }
-  return ExpositionFormat::kText;
+  result.format = ExpositionFormat::kText;
+  return result;
+}
+
+ExpositionFormat Negotiate(std::string_view accept, const NegotiationOptions& options) {
+  return NegotiateWithEscaping(accept, options).format;
+}
+
+std::string ContentType(ExpositionFormat format, NameEscaping escaping) {
+  return std::string(ContentType(format)) + "; escaping=" + EscapingName(escaping);
 }
 
 const char* ContentType(ExpositionFormat format) {

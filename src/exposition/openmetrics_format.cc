@@ -125,18 +125,27 @@ void AppendSummary(SampleWriter& writer, const Series& series, std::string& out)
   if (series.sum >= 0) writer.Value("_sum", series.sum);
 }
 
-void AppendFamily(const Family& family, const OpenMetricsOptions& options, std::string& out) {
+void AppendFamily(const Family& family, const OpenMetricsOptions& options, bool quote_names,
+                  std::string& out) {
   const std::string_view name = FamilyName(family);
+  const auto comment = [&](std::string_view what) {
+    out.append(what);
+    AppendName(name, quote_names, out);
+    out += ' ';
+  };
   if (!family.help.empty()) {
-    out.append("# HELP ").append(name).append(" ");
+    comment("# HELP ");
     AppendEscaped(family.help, /*quote=*/true, out);
     out += '\n';
   }
-  out.append("# TYPE ").append(name).append(" ");
+  comment("# TYPE ");
   out.append(TypeName(family.type, TextFlavor::kOpenMetrics)).append("\n");
-  if (!family.unit.empty()) out.append("# UNIT ").append(name).append(" ").append(family.unit) += '\n';
+  if (!family.unit.empty()) {
+    comment("# UNIT ");
+    out.append(family.unit) += '\n';
+  }
   for (const Series& series : family.series) {
-    SampleWriter writer(name, series, TextFlavor::kOpenMetrics, out);
+    SampleWriter writer(name, series, TextFlavor::kOpenMetrics, quote_names, out);
     switch (family.type) {
       case MetricType::kCounter:
         AppendCounter(writer, series, options, out);
@@ -161,7 +170,7 @@ void AppendFamily(const Family& family, const OpenMetricsOptions& options, std::
 }  // namespace
 
 void AppendOpenMetrics(const RegistrySnapshot& snapshot, const OpenMetricsOptions& options,
-                       std::string& out) {
+                       bool quote_names, std::string& out) {
   // Families are sorted by their text names, which never clash; OpenMetrics
   // names can (counter "x_total" is typed as "x", which a gauge "x" is too).
   // The first family keeps a clashing name and the later one is left out.
@@ -175,7 +184,7 @@ void AppendOpenMetrics(const RegistrySnapshot& snapshot, const OpenMetricsOption
     if (clash) continue;
     ForEachClaimedName(name, family.type,
                        [&](std::string claim) { claimed.insert(std::move(claim)); });
-    AppendFamily(family, options, out);
+    AppendFamily(family, options, quote_names, out);
   }
   out.append("# EOF\n");
 }
@@ -184,8 +193,10 @@ void AppendOpenMetrics(const RegistrySnapshot& snapshot, const OpenMetricsOption
 
 std::string OpenMetricsExposition(const MetricsRegistry& registry,
                                   const OpenMetricsOptions& options) {
+  bool utf8_names = false;
+  const detail::RegistrySnapshot snapshot = detail::SnapshotAccess::Take(registry, &utf8_names);
   std::string out;
-  detail::AppendOpenMetrics(detail::SnapshotAccess::Take(registry), options, out);
+  detail::AppendOpenMetrics(snapshot, options, utf8_names, out);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "exposition/escape.h"
 #include "exposition/info_metric.h"
 #include "exposition/text_lines.h"
+#include "exposition/text_writer.h"
 
 namespace semstreams::metric {
 namespace {
@@ -54,13 +55,17 @@ void AppendSummary(SampleWriter& writer, const Series& series, std::string& out)
       out);
 }
 
-void AppendFamily(const Family& family, std::string& out) {
-  out.append("# HELP ").append(family.name).append(" ");
+void AppendFamily(const Family& family, bool quote_names, std::string& out) {
+  out.append("# HELP ");
+  detail::AppendName(family.name, quote_names, out);
+  out += ' ';
   detail::AppendEscaped(family.help, /*quote=*/false, out);
-  out.append("\n# TYPE ").append(family.name).append(" ");
+  out.append("\n# TYPE ");
+  detail::AppendName(family.name, quote_names, out);
+  out += ' ';
   out.append(detail::TypeName(family.type, TextFlavor::kPrometheus)).append("\n");
   for (const Series& series : family.series) {
-    SampleWriter writer(family.name, series, TextFlavor::kPrometheus, out);
+    SampleWriter writer(family.name, series, TextFlavor::kPrometheus, quote_names, out);
     switch (family.type) {
       case MetricType::kHistogram:
         AppendHistogram(writer, series, out);
@@ -82,8 +87,14 @@ void AppendFamily(const Family& family, std::string& out) {
 
 }  // namespace
 
+namespace detail {
+void AppendText(const std::vector<Family>& families, bool quote_names, std::string& out) {
+  for (const Family& family : families) AppendFamily(family, quote_names, out);
+}
+}  // namespace detail
+
 void AppendTextExposition(const std::vector<Family>& families, std::string& out) {
-  for (const Family& family : families) AppendFamily(family, out);
+  detail::AppendText(families, detail::HasUtf8Names(families), out);
 }
 
 std::string TextExposition(const std::vector<Family>& families) {
@@ -93,7 +104,10 @@ std::string TextExposition(const std::vector<Family>& families) {
 }
 
 void AppendTextExposition(const std::vector<prometheus::MetricFamily>& families, std::string& out) {
-  for (const auto& family : families) AppendFamily(detail::FromPrometheus(family), out);
+  for (const auto& family : families) {
+    const std::vector<Family> one{detail::FromPrometheus(family)};
+    detail::AppendText(one, detail::HasUtf8Names(one), out);
+  }
 }
 
 std::string TextExposition(const std::vector<prometheus::MetricFamily>& families) {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "detail/names.h"
 #include "exposition/escape.h"
 
 namespace semstreams::metric::detail {
@@ -25,38 +26,76 @@ const char* TypeName(MetricType type, TextFlavor flavor) {
   return openmetrics ? "unknown" : "untyped";
 }
 
+void AppendName(std::string_view name, bool quote_names, std::string& out) {
+  if (!quote_names || IsValidMetricName(name)) {
+    out.append(name);
+    return;
+  }
+  out += '"';
+  AppendEscaped(name, /*quote=*/true, out);
+  out += '"';
+}
+
 namespace {
 
-void AppendLabel(std::string_view name, std::string_view value, std::string& out) {
-  out.append(name).append("=\"");
-  AppendEscaped(value, /*quote=*/true, out);
+void AppendLabel(const Label& label, bool quote_names, std::string& out) {
+  AppendName(label.name, quote_names, out);
+  out.append("=\"");
+  AppendEscaped(label.value, /*quote=*/true, out);
   out += '"';
 }
 
 }  // namespace
 
-void AppendLabels(const std::vector<Label>& labels, std::string& out) {
+void AppendLabels(const std::vector<Label>& labels, bool quote_names, std::string& out) {
   if (labels.empty()) return;
   out += '{';
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i != 0) out += ',';
-    AppendLabel(labels[i].name, labels[i].value, out);
+    AppendLabel(labels[i], quote_names, out);
   }
   out += '}';
 }
 
+bool HasUtf8Names(const std::vector<Family>& families) {
+  for (const Family& family : families) {
+    if (!IsValidMetricName(family.name)) return true;
+    for (const Series& series : family.series) {
+      for (const Label& label : series.labels) {
+        if (!IsValidMetricName(label.name)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 void SampleWriter::Start(std::string_view suffix, std::string_view extra_name,
                          std::string_view extra_value) {
-  out_.append(name_).append(suffix);
-  if (extra_name.empty()) {
-    AppendLabels(series_.labels, out_);
-  } else {
+  // A name that must be quoted is written as the first thing in the braces.
+  bool in_braces = false;
+  if (quote_names_ && !IsValidMetricName(name_)) {
+    std::string full(name_);
+    full.append(suffix);
     out_ += '{';
+    AppendName(full, /*quote_names=*/true, out_);
+    in_braces = true;
+  } else {
+    out_.append(name_).append(suffix);
+  }
+  if (!in_braces && extra_name.empty()) {
+    AppendLabels(series_.labels, quote_names_, out_);
+  } else {
+    if (!in_braces) out_ += '{';
     for (const Label& label : series_.labels) {
-      AppendLabel(label.name, label.value, out_);
-      out_ += ',';
+      if (in_braces) out_ += ',';
+      AppendLabel(label, quote_names_, out_);
+      in_braces = true;
     }
-    out_.append(extra_name).append("=\"").append(extra_value).append("\"}");
+    if (!extra_name.empty()) {
+      if (in_braces) out_ += ',';
+      out_.append(extra_name).append("=\"").append(extra_value).append("\"");
+    }
+    out_ += '}';
   }
   out_ += ' ';
 }
@@ -88,7 +127,7 @@ void SampleWriter::End(const std::optional<Exemplar>* exemplar) {
     const Exemplar& e = **exemplar;
     out_.append(" # ");
     if (e.labels.empty()) out_.append("{}");
-    AppendLabels(e.labels, out_);
+    AppendLabels(e.labels, /*quote_names=*/false, out_);
     out_ += ' ';
     AppendDouble(e.value, out_);
     out_ += ' ';

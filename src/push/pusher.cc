@@ -11,6 +11,7 @@
 #include "detail/prometheus_model.h"
 #include "detail/snapshot_access.h"
 #include "detail/trim.h"
+#include "exposition/name_escaping.h"
 #include "prometheus/metric_family.h"
 #include "semstreams/metric/push.h"
 #include "semstreams/metric/registry.h"
@@ -145,8 +146,7 @@ Status GatherAll(const std::vector<std::shared_ptr<const prometheus::Collectable
         return Status(ErrorCode::kInvalidArgument,
                       "gatherers disagree on the type or help of metric family " + family.name);
       }
-      std::move(family.series.begin(), family.series.end(),
-                std::back_inserter(it->second.series));
+      std::move(family.series.begin(), family.series.end(), std::back_inserter(it->second.series));
     }
   }
   out.clear();
@@ -232,6 +232,8 @@ Status Pusher::Send(const char* method, bool with_body) const {
   if (with_body) {
     std::vector<Family> families;
     if (Status s = GatherAll(gatherers_, grouping_, families); !s.ok()) return s;
+    // The Pushgateway takes legacy names only: UTF-8 ones go escaped.
+    detail::EscapeNames(families, detail::NameEscaping::kUnderscores);
     body = TextExposition(families);
   }
 

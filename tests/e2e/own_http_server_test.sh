@@ -54,8 +54,8 @@ has_line() { # has_line FILE LINE
   }
 }
 
-text_plain='text/plain; version=0.0.4; charset=utf-8'
-openmetrics='application/openmetrics-text; version=1.0.0; charset=utf-8'
+text_plain='text/plain; version=0.0.4; charset=utf-8; escaping=underscores'
+openmetrics='application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores'
 prometheus_accept='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
 service_line='semstreams_service_status{service="own_http_server"} 2'
 

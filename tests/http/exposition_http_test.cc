@@ -17,8 +17,9 @@ using testing::HttpResponse;
 constexpr const char* kPrometheusAccept =
     "Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
     "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-constexpr const char* kOpenMetrics1 = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-constexpr const char* kText = "text/plain; version=0.0.4; charset=utf-8";
+constexpr const char* kOpenMetrics1 =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores";
+constexpr const char* kText = "text/plain; version=0.0.4; charset=utf-8; escaping=underscores";
 
 struct Served {
   std::shared_ptr<MetricsRegistry> registry = NewMetricsRegistry();

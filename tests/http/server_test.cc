@@ -548,7 +548,8 @@ TEST(ServerTest, MetricsIsTextFormat004WithoutExposerFamilies) {
   ASSERT_TRUE(server.Start().ok());
   const HttpResponse response = HttpGet(Url(server, "/metrics"));
   ASSERT_TRUE(response.ok()) << response.error;
-  EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(response.content_type,
+            "text/plain; version=0.0.4; charset=utf-8; escaping=underscores");
   // HTTP/1.1 keeps the connection: only a response that ends it says so.
   EXPECT_EQ(response.headers.count("connection"), 0u);
   EXPECT_THAT(response.body, Not(HasSubstr("exposer_")));

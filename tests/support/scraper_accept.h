@@ -13,4 +13,10 @@ inline constexpr const char* kPrometheus242NativeHistogramsAccept =
     "application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;"
     "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
+/// \brief What Prometheus 3.5.3 sends by default (metric names may be UTF-8).
+inline constexpr const char* kPrometheus353Accept =
+    "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,"
+    "application/openmetrics-text;version=0.0.1;q=0.5,"
+    "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+
 }  // namespace semstreams::metric::testing

@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include "support/gather_util.h"
 #include "semstreams/metric.h"
 #include "semstreams/metric/testutil.h"
 #include "semstreams/metric/text_format.h"
+#include "support/gather_util.h"
 
 namespace semstreams::metric {
 namespace {
@@ -111,7 +111,7 @@ TEST(CollectorRegistrationTest, RefusesInvalidDefinitions) {
   auto registry = NewMetricsRegistry();
   EXPECT_EQ(registry->RegisterCollector("svc", "null", nullptr).code(),
             ErrorCode::kInvalidArgument);
-  auto bad_name = NewGaugeFunc({.name = "bad-name", .help = "h"}, [] { return 0.0; });
+  auto bad_name = NewGaugeFunc({.name = "bad\xff", .help = "h"}, [] { return 0.0; });
   EXPECT_EQ(registry->RegisterCollector("svc", "bad", bad_name).code(),
             ErrorCode::kInvalidArgument);
   auto bad_label = NewGaugeFunc({.name = "ok_name", .help = "h", .const_labels = {{"__x", "v"}}},

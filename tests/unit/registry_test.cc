@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "support/gather_util.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
+#include "support/gather_util.h"
 
 namespace semstreams::metric {
 namespace {
@@ -213,7 +213,8 @@ TEST(RegistryTest, RegisterFailsConflictWhenNameAddedThroughPrometheusRegistry) 
 
 TEST(RegistryTest, RegisterFailsInvalidArgumentWhenMetricNameInvalid) {
   auto registry = NewMetricsRegistry();
-  for (const char* name : {"", "1starts_with_digit", "has-dash", "has space", "dot.ted", "ü"}) {
+  // Any non-empty UTF-8 is a name (Prometheus 3); bytes that are not UTF-8 are not.
+  for (const char* name : {"", "bad\xff", "\xc3\x28", "\xed\xa0\x80surrogate"}) {
     const Status status = registry->RegisterCounter("svc", "m", NewCounter(CounterDef(name)));
     EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument) << "name '" << name << "'";
   }
@@ -226,10 +227,20 @@ TEST(RegistryTest, RegisterSucceedsWhenMetricNameHasColonOrUnderscoreStart) {
   EXPECT_TRUE(registry->RegisterCounter("svc", "b", NewCounter(CounterDef("_private"))).ok());
 }
 
+TEST(RegistryTest, RegisterAcceptsUtf8NamesAsPrometheus3Does) {
+  auto registry = NewMetricsRegistry();
+  for (const char* name :
+       {"1starts_with_digit", "has-dash", "has space", "svc.requests.served", "ü"}) {
+    EXPECT_TRUE(registry->RegisterCounter("svc", name, NewCounter(CounterDef(name))).ok()) << name;
+  }
+  const CounterVec vec = NewCounterVec(CounterDef("vec_total"), {"http.method", "1digit"});
+  EXPECT_TRUE(registry->RegisterCounterVec("svc", "vec", vec).ok());
+}
+
 TEST(RegistryTest, RegisterFailsInvalidArgumentWhenFQNamePartInvalid) {
   auto registry = NewMetricsRegistry();
   CounterOpts opts = CounterDef("ok_total");
-  opts.ns = "bad-ns";
+  opts.ns = "bad\xff";
   EXPECT_EQ(registry->RegisterCounter("svc", "m", NewCounter(opts)).code(),
             ErrorCode::kInvalidArgument);
 }
@@ -247,7 +258,7 @@ TEST(RegistryTest, RegisterFailsInvalidArgumentWhenHelpEmpty) {
 TEST(RegistryTest, RegisterFailsInvalidArgumentWhenLabelNameInvalid) {
   auto registry = NewMetricsRegistry();
   const std::vector<std::vector<std::string>> bad_label_sets = {
-      {"__reserved"}, {"__"}, {"has-dash"}, {"1digit"}, {""}, {"co:lon"}, {"dup", "dup"},
+      {"__reserved"}, {"__"}, {"bad\xff"}, {""}, {"dup", "dup"},
   };
   for (const auto& labels : bad_label_sets) {
     const Status status =
@@ -260,7 +271,7 @@ TEST(RegistryTest, RegisterFailsInvalidArgumentWhenLabelNameInvalid) {
 
 TEST(RegistryTest, RegisterFailsInvalidArgumentWhenConstLabelNameInvalid) {
   auto registry = NewMetricsRegistry();
-  for (const char* label : {"__reserved", "has-dash", "1digit", ""}) {
+  for (const char* label : {"__reserved", "bad\xfe", ""}) {
     CounterOpts opts = CounterDef("const_total");
     opts.const_labels = {{label, "v"}};
     EXPECT_EQ(registry->RegisterCounter("svc", "m", NewCounter(opts)).code(),
@@ -353,7 +364,7 @@ TEST(RegistryTest, RegisterFailsInvalidArgumentWhenGivenVecChild) {
 TEST(RegistryTest, FailedRegistrationExportsNothing) {
   auto registry = NewMetricsRegistry();
   const auto before = FamilyNames(registry->Gather());
-  const Counter bad = NewCounter(CounterDef("bad-name"));
+  const Counter bad = NewCounter(CounterDef("bad\xff"));
   bad.Inc();
   EXPECT_FALSE(registry->RegisterCounter("svc", "m", bad).ok());
   const Counter no_help = NewCounter(CounterDef("fine_total", ""));

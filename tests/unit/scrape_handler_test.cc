@@ -73,11 +73,12 @@ using std::chrono::milliseconds;
 using ::testing::Contains;
 using ::testing::StartsWith;
 
-constexpr const char* kText = "text/plain; version=0.0.4; charset=utf-8";
-constexpr const char* kOpenMetrics1 = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+constexpr const char* kText = "text/plain; version=0.0.4; charset=utf-8; escaping=underscores";
+constexpr const char* kOpenMetrics1 =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores";
 constexpr const char* kProtobuf =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
-    "encoding=delimited";
+    "encoding=delimited; escaping=underscores";
 // What Prometheus 2.42 sends, plain and with --enable-feature=native-histograms.
 constexpr const char* kPrometheus242 = metric::testing::kPrometheus242Accept;
 constexpr const char* kPrometheus242NativeHistograms =

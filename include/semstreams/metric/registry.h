@@ -98,13 +98,18 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
   struct Registered {
     std::shared_ptr<const Collector> collector;
     std::vector<Family> families;  // without series
+    // Every family and label name is known to be [a-zA-Z_:][a-zA-Z0-9_:]*, so
+    // the writers need not look at names (unknown for users' collectors).
+    bool legacy_names = false;
   };
 
   Status Register(std::string_view service, std::string_view metric,
                   std::shared_ptr<const Collector> collector);
   // Everything exported, in the library's model: what Gather() converts and
   // every exposition writer reads.
-  std::vector<Family> Snapshot() const;
+  // `utf8_names`, when given, is set when some name may need quoting or
+  // escaping for a scraper.
+  std::vector<Family> Snapshot(bool* utf8_names = nullptr) const;
   // Appends what `registered` collects now; a throwing collector is counted
   // and left out.
   void CollectInto(const Registered& registered, std::vector<Family>& out) const;
