@@ -1,7 +1,9 @@
-// For created_timestamp_test.sh: a counter created when the program starts
-// and first incremented --delay seconds later, and a native-only histogram
-// whose one observation carries an exemplar. Prints "serving metrics at
-// <url>", then "created <unix seconds>", then "incremented" once done.
+// For the Prometheus 3 end-to-end tests: a counter created when the program
+// starts and first incremented --delay seconds later, a native-only
+// histogram whose one observation carries an exemplar, and a counter with a
+// UTF-8 name and label (svc.requests.served{http.method="GET"} 1). Prints
+// "serving metrics at <url>", then "created <unix seconds>", then
+// "incremented" once done.
 //   late_counter --bind ADDR --port N [--delay SECONDS]
 #include <chrono>
 #include <cstdlib>
@@ -40,8 +42,13 @@ int main(int argc, char** argv) {
                             .help = "Latency, native buckets only.",
                             .buckets = {},
                             .native_histogram_bucket_factor = 1.1});
+  const metric::CounterVec served = metric::NewCounterVec(
+      {.name = "svc.requests.served", .help = "Requests served, named as OpenTelemetry would."},
+      {"http.method"});
+  served.WithLabelValues("GET").Inc();
   if (!registry->RegisterCounter("late", "events", events).ok() ||
-      !registry->RegisterHistogram("late", "latency", latency).ok()) {
+      !registry->RegisterHistogram("late", "latency", latency).ok() ||
+      !registry->RegisterCounterVec("svc", "served", served).ok()) {
     return 1;
   }
   metric::MetricsServer server(options, registry);
