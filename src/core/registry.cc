@@ -165,9 +165,10 @@ Status MetricsRegistry::Register(std::string_view service, std::string_view metr
             "metric " + Quoted(key) +
                 ": a vector's child cannot be registered on its own; register the vector"};
   }
+  const Collector& definition = *collector;
   auto registered = std::make_shared<Registered>(
-      Registered{collector, collector->Describe(), LegacyNames(*collector)});
-  if (std::string error = Invalid(*collector, registered->families); !error.empty()) {
+      Registered{std::move(collector), definition.Describe(), LegacyNames(definition)});
+  if (std::string error = Invalid(definition, registered->families); !error.empty()) {
     return {ErrorCode::kInvalidArgument, std::move(error)};
   }
 
@@ -180,7 +181,7 @@ Status MetricsRegistry::Register(std::string_view service, std::string_view metr
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = by_key_.find(key); it != by_key_.end()) {
-    if (it->second->collector == collector) return Status::Ok();
+    if (it->second->collector == registered->collector) return Status::Ok();
     return {ErrorCode::kAlreadyRegistered,
             "metric " + Quoted(key) + " already registered with another handle"};
   }

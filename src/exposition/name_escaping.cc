@@ -70,14 +70,12 @@ std::string EscapeName(std::string_view name, NameEscaping scheme) {
         }
         break;
       case NameEscaping::kDots:
-        if (rune == '_') {
-          out += "__";
-        } else if (rune == '.') {
+        if (rune == '.') {
           out += "_dot_";
-        } else if (legacy) {
+        } else if (legacy && rune != '_') {
           out.append(name, i, length);
         } else {
-          out += "__";
+          out += "__";  // '_' doubled, anything else too
         }
         break;
       case NameEscaping::kValues:

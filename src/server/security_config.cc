@@ -71,6 +71,9 @@ struct Field {
   const char* key;
   Member Object::*member;
 };
+// Spelled out for compilers without C++20's deduction for aggregates.
+template <class Object, class Member>
+Field(const char*, Member Object::*) -> Field<Object, Member>;
 
 // Reads a JSON object into `out`: each key must be one of `fields`.
 template <class Object, class... Members>
@@ -81,7 +84,8 @@ Status ReadObject(const json& value, const std::string& field, Object& out,
     const std::string path = FieldPath(field, key);
     std::optional<Status> status;
     // The first field named `key` reads the item; || stops there.
-    ((key == fields.key && (status = Read(item, path, out.*fields.member), true)) || ...);
+    static_cast<void>(
+        ((key == fields.key && (status = Read(item, path, out.*fields.member), true)) || ...));
     if (!status) return Invalid(path, "unknown field");
     if (!status->ok()) return *status;
   }
