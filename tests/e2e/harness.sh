@@ -44,6 +44,8 @@
 #
 # Variables
 #   HARNESS_TMP            A temp dir removed at exit (kept when E2E_KEEP_TMP=1).
+#   SEMSTREAMS_E2E_PROMETHEUS_DEB  A Prometheus .deb to test against instead of
+#                          the prometheus and promtool on PATH.
 #   E2E_START_TIMEOUT      Seconds to wait for a process to come up (default 30).
 #
 # Every process the test starts inherits SEMSTREAMS_E2E_RUN (unique per run). At exit,
@@ -60,6 +62,18 @@ HARNESS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/semstreams-e2e.XXXXXX")
 E2E_START_TIMEOUT=${E2E_START_TIMEOUT:-30}
 HARNESS_FAILURES=0
 export SEMSTREAMS_E2E_RUN="$HARNESS_TMP"
+
+# SEMSTREAMS_E2E_PROMETHEUS_DEB names a Prometheus Debian package (3.5.3 from
+# ../shared/third_party): its binaries are unpacked here and come first on
+# PATH, so the same test runs against it instead of the system's 2.42.
+if [ -n "${SEMSTREAMS_E2E_PROMETHEUS_DEB:-}" ]; then
+  [ -r "$SEMSTREAMS_E2E_PROMETHEUS_DEB" ] || {
+    echo "FAIL: cannot read $SEMSTREAMS_E2E_PROMETHEUS_DEB" >&2
+    exit 1
+  }
+  dpkg-deb -x "$SEMSTREAMS_E2E_PROMETHEUS_DEB" "$HARNESS_TMP/prometheus-under-test"
+  export PATH="$HARNESS_TMP/prometheus-under-test/usr/bin:$PATH"
+fi
 _harness_pids=()
 _harness_exit_cmds=()
 _harness_logs=()
@@ -240,7 +254,9 @@ start_example() {
 start_prometheus() {
   local target=$1 metrics_path=$2
   command -v prometheus >/dev/null || fail "start_prometheus: prometheus is not on PATH"
-  local dir="$HARNESS_TMP/prometheus"
+  # A directory of its own: a test may run two at once (3.x locks its TSDB).
+  PROM_PORT=$(free_port)
+  local dir="$HARNESS_TMP/prometheus-$PROM_PORT"
   mkdir -p "$dir/data"
   {
     echo "global:"
@@ -264,7 +280,6 @@ start_prometheus() {
       echo "      - targets: ['$target']"
     fi
   } >"$dir/prometheus.yml"
-  PROM_PORT=$(free_port)
   PROM_URL="http://127.0.0.1:$PROM_PORT"
   _harness_logs+=("$dir/prometheus.log")
   # shellcheck disable=SC2086  # HARNESS_PROM_FLAGS is a list of flags

@@ -30,7 +30,6 @@ echo "3.5.3: $json"
 check "Prometheus 3.5.3 stores the UTF-8 name and label" test "$(prom_first_value "$json")" = 1
 kill "$PROM_PID"
 wait_for_exit "$PROM_PID" 30 || fail "Prometheus 3 did not stop"
-rm -rf "$HARNESS_TMP/prometheus"
 
 # Prometheus 2.42, the system's.
 export PATH=$system_path
