@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -150,6 +152,66 @@ TEST(NegotiationTest, EveryPrometheusAcceptGetsWhatClientGolangServes) {
     const Negotiated got = NegotiateWithEscaping(c.accept, kWithProtobuf);
     EXPECT_EQ(ContentType(got.format, got.escaping), want) << c.scraper << ": " << c.accept;
   }
+}
+
+// Every ordered choice of Prometheus 3's scrape protocols (325 of them), with
+// the Accept header 3.5.3 builds for it: the i-th protocol at q=0.6-0.1i,
+// then */* (the shape of every header captured above). What client_golang
+// 1.23 serves follows from its rules applied to that shape: the first
+// protocol it offers (text 1.0.0 is not) picks the format, and the escaping
+// is allow-utf-8 when it or a protocol before it asked for that.
+TEST(NegotiationTest, EveryScrapeProtocolOrderOfPrometheus3) {
+  struct Protocol {
+    const char* clause;
+    const char* served;  // null: not offered
+    bool allow_utf8;
+  };
+  const std::vector<Protocol> protocols = {
+      {"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited",
+       kPb, false},
+      {"application/openmetrics-text;version=1.0.0;escaping=allow-utf-8", kOm1, true},
+      {"application/openmetrics-text;version=0.0.1", kOm0, false},
+      {"text/plain;version=1.0.0;escaping=allow-utf-8", nullptr, true},
+      {"text/plain;version=0.0.4", kTxt, false},
+  };
+  int orders = 0;
+  std::vector<int> order;
+  std::vector<bool> used(protocols.size());
+  const std::function<void()> each = [&] {
+    if (!order.empty()) {
+      std::string accept;
+      const char* served = nullptr;
+      bool allow_utf8 = false;
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        const Protocol& p = protocols[static_cast<std::size_t>(order[i])];
+        char q[8];
+        std::snprintf(q, sizeof q, "%.1f", 0.6 - 0.1 * static_cast<double>(i));
+        accept += std::string(p.clause) + ";q=" + q + ",";
+        if (served == nullptr) {
+          allow_utf8 = allow_utf8 || p.allow_utf8;
+          served = p.served;
+        }
+      }
+      char q[8];
+      std::snprintf(q, sizeof q, "%.1f", 0.6 - 0.1 * static_cast<double>(order.size()));
+      accept += std::string("*/*;q=") + q;
+      const std::string want =
+          With(served != nullptr ? served : kTxt, allow_utf8 ? "allow-utf-8" : "underscores");
+      const Negotiated got = NegotiateWithEscaping(accept, kWithProtobuf);
+      EXPECT_EQ(ContentType(got.format, got.escaping), want) << accept;
+      ++orders;
+    }
+    for (std::size_t i = 0; i < protocols.size(); ++i) {
+      if (used[i]) continue;
+      used[i] = true;
+      order.push_back(static_cast<int>(i));
+      each();
+      order.pop_back();
+      used[i] = false;
+    }
+  };
+  each();
+  EXPECT_EQ(orders, 325);
 }
 
 TEST(NegotiationTest, UnknownEscapingIsIgnored) {
