@@ -107,8 +107,8 @@ MetricsRegistry::MetricsRegistry(const RegistryOptions& options)
       std::make_shared<const ProcessCollector>(),
   };
   for (const auto& collector : library) {
-    auto registered =
-        std::make_shared<const Registered>(Registered{collector, collector->Describe()});
+    auto registered = std::make_shared<const Registered>(
+        Registered{collector, collector->Describe(), LegacyNames(*collector)});
     const char* owner = dynamic_cast<const ProcessCollector*>(collector.get()) ? "process collector"
                                                                                : "core metrics";
     for (auto& name : ExportedNames(registered->families)) key_of_name_[name] = owner;

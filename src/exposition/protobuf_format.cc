@@ -54,7 +54,8 @@ struct Timestamp {
   explicit Timestamp(double epoch_seconds) {
     const double whole = std::floor(epoch_seconds);
     seconds = static_cast<std::int64_t>(whole);
-    nanos = static_cast<std::int32_t>(std::lround((epoch_seconds - whole) * 1e9));
+    // Rounded half up; the fraction is never negative.
+    nanos = static_cast<std::int32_t>((epoch_seconds - whole) * 1e9 + 0.5);
     if (nanos >= 1'000'000'000) {
       nanos -= 1'000'000'000;
       ++seconds;
@@ -72,14 +73,15 @@ struct Timestamp {
 // The size of a counter, gauge or untyped series without an exemplar or
 // timestamp; 0 (unknown) for anything else.
 // A counter's value and creation time, when it has no exemplar.
-std::size_t CounterSize(const Series& in) {
-  return kDoubleMessageSize + (in.created > 0 ? FieldSize(Timestamp(in.created).Size()) : 0);
+std::size_t CounterSize(const Timestamp* created) {
+  return kDoubleMessageSize + (created != nullptr ? FieldSize(created->Size()) : 0);
 }
 
-std::size_t SimpleMetricSize(MetricType type, const Series& in) {
+std::size_t SimpleMetricSize(MetricType type, const Series& in, const Timestamp* created) {
   if (in.timestamp_ms != 0 || in.exemplar) return 0;
   if (type == MetricType::kHistogram || type == MetricType::kSummary) return 0;
-  std::size_t size = FieldSize(type == MetricType::kCounter ? CounterSize(in) : kDoubleMessageSize);
+  std::size_t size =
+      FieldSize(type == MetricType::kCounter ? CounterSize(created) : kDoubleMessageSize);
   for (const Label& label : in.labels) size += FieldSize(LabelPairSize(label));
   return size;
 }
@@ -113,16 +115,27 @@ void AddExemplar(protozero::pbf_writer& parent, protozero::pbf_tag_type tag,
 }
 
 void Timestamp::AddTo(protozero::pbf_writer& parent, protozero::pbf_tag_type tag) const {
-  protozero::pbf_writer out(parent, tag, Presized(Size()));
-  if (seconds != 0) out.add_int64(1, seconds);
-  if (nanos != 0) out.add_int32(2, nanos);
+  // Encoded by hand into one buffer: a nested writer per series cost more
+  // than the rest of a counter's message.
+  char buffer[2 * (1 + protozero::max_varint_length)];
+  char* end = buffer;
+  if (seconds != 0) {
+    *end++ = 0x08;  // field 1, varint
+    end += protozero::add_varint_to_buffer(end, static_cast<std::uint64_t>(seconds));
+  }
+  if (nanos != 0) {
+    *end++ = 0x10;  // field 2, varint
+    end += protozero::add_varint_to_buffer(end, static_cast<std::uint64_t>(nanos));
+  }
+  parent.add_bytes(tag, buffer, static_cast<std::size_t>(end - buffer));
 }
 
 // The created timestamp client_golang >= 1.17 writes for counters, summaries
 // and histograms: Prometheus can then store a 0 at creation, so the first
 // increase after a restart counts in rate().
-void AddCreated(protozero::pbf_writer& parent, protozero::pbf_tag_type tag, const Series& in) {
-  if (in.created > 0) Timestamp(in.created).AddTo(parent, tag);
+void AddCreated(protozero::pbf_writer& parent, protozero::pbf_tag_type tag,
+                const Timestamp* created) {
+  if (created != nullptr) created->AddTo(parent, tag);
 }
 
 void AddSpans(protozero::pbf_writer& histogram, protozero::pbf_tag_type span_tag,
@@ -137,7 +150,7 @@ void AddSpans(protozero::pbf_writer& histogram, protozero::pbf_tag_type span_tag
   for (std::int64_t delta : deltas) histogram.add_sint64(delta_tag, delta);
 }
 
-void AddHistogram(protozero::pbf_writer& metric, const Series& in) {
+void AddHistogram(protozero::pbf_writer& metric, const Series& in, const Timestamp* created) {
   protozero::pbf_writer out(metric, metric_field::kHistogram);
   out.add_uint64(histogram_field::kSampleCount, in.count);
   out.add_double(histogram_field::kSampleSum, in.sum);
@@ -173,7 +186,7 @@ void AddHistogram(protozero::pbf_writer& metric, const Series& in) {
       span.add_uint32(2, 0);
     }
   }
-  AddCreated(out, histogram_field::kCreatedTimestamp, in);
+  AddCreated(out, histogram_field::kCreatedTimestamp, created);
   // Prometheus reads a native histogram's exemplars from their own field.
   if (in.native) {
     for (const Bucket& bucket : in.buckets) {
@@ -188,15 +201,20 @@ void AddValue(protozero::pbf_writer& metric, protozero::pbf_tag_type tag, double
 }
 
 void AddMetric(protozero::pbf_writer& family, MetricType type, const Series& in) {
-  protozero::pbf_writer out(family, family_field::kMetric, Presized(SimpleMetricSize(type, in)));
+  // Converted once: the sizes and the field all need it.
+  const std::optional<Timestamp> created_at =
+      in.created > 0 ? std::optional<Timestamp>(Timestamp(in.created)) : std::nullopt;
+  const Timestamp* created = created_at ? &*created_at : nullptr;
+  protozero::pbf_writer out(family, family_field::kMetric,
+                            Presized(SimpleMetricSize(type, in, created)));
   for (const Label& label : in.labels) AddLabel(out, metric_field::kLabel, label);
   switch (type) {
     case MetricType::kCounter: {
       protozero::pbf_writer counter(out, metric_field::kCounter,
-                                    in.exemplar ? 0 : Presized(CounterSize(in)));
+                                    in.exemplar ? 0 : Presized(CounterSize(created)));
       counter.add_double(counter_field::kValue, in.value);
       if (in.exemplar) AddExemplar(counter, counter_field::kExemplar, *in.exemplar);
-      AddCreated(counter, counter_field::kCreatedTimestamp, in);
+      AddCreated(counter, counter_field::kCreatedTimestamp, created);
       break;
     }
     case MetricType::kGauge:
@@ -215,11 +233,11 @@ void AddMetric(protozero::pbf_writer& family, MetricType type, const Series& in)
         q.add_double(1, quantile.quantile);
         q.add_double(2, quantile.value);
       }
-      AddCreated(summary, summary_field::kCreatedTimestamp, in);
+      AddCreated(summary, summary_field::kCreatedTimestamp, created);
       break;
     }
     case MetricType::kHistogram:
-      AddHistogram(out, in);
+      AddHistogram(out, in, created);
       break;
   }
   if (in.timestamp_ms != 0) out.add_int64(metric_field::kTimestampMs, in.timestamp_ms);

@@ -104,8 +104,9 @@ std::string TextExposition(const std::vector<Family>& families) {
 }
 
 void AppendTextExposition(const std::vector<prometheus::MetricFamily>& families, std::string& out) {
+  std::vector<Family> one(1);  // a family at a time: no second copy of the whole
   for (const auto& family : families) {
-    const std::vector<Family> one{detail::FromPrometheus(family)};
+    one[0] = detail::FromPrometheus(family);
     detail::AppendText(one, detail::HasUtf8Names(one), out);
   }
 }

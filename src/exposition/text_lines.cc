@@ -38,8 +38,13 @@ void AppendName(std::string_view name, bool quote_names, std::string& out) {
 
 namespace {
 
-void AppendLabel(const Label& label, bool quote_names, std::string& out) {
-  AppendName(label.name, quote_names, out);
+// Once per label of every sample line: names that need no look go straight out.
+inline void AppendLabel(const Label& label, bool quote_names, std::string& out) {
+  if (quote_names) {
+    AppendName(label.name, /*quote_names=*/true, out);
+  } else {
+    out.append(label.name);
+  }
   out.append("=\"");
   AppendEscaped(label.value, /*quote=*/true, out);
   out += '"';
@@ -72,32 +77,33 @@ bool HasUtf8Names(const std::vector<Family>& families) {
 void SampleWriter::Start(std::string_view suffix, std::string_view extra_name,
                          std::string_view extra_value) {
   // A name that must be quoted is written as the first thing in the braces.
-  bool in_braces = false;
-  if (quote_names_ && !IsValidMetricName(name_)) {
+  const bool quoted = quote_names_ && !IsValidMetricName(name_);
+  if (quoted) {
     std::string full(name_);
     full.append(suffix);
     out_ += '{';
     AppendName(full, /*quote_names=*/true, out_);
-    in_braces = true;
   } else {
     out_.append(name_).append(suffix);
-  }
-  if (!in_braces && extra_name.empty()) {
-    AppendLabels(series_.labels, quote_names_, out_);
-  } else {
-    if (!in_braces) out_ += '{';
-    for (const Label& label : series_.labels) {
-      if (in_braces) out_ += ',';
-      AppendLabel(label, quote_names_, out_);
-      in_braces = true;
+    if (series_.labels.empty() && extra_name.empty()) {
+      out_ += ' ';
+      return;
     }
-    if (!extra_name.empty()) {
-      if (in_braces) out_ += ',';
-      out_.append(extra_name).append("=\"").append(extra_value).append("\"");
-    }
-    out_ += '}';
+    out_ += '{';
   }
-  out_ += ' ';
+  // Written here rather than through AppendLabels: this runs for every
+  // sample line, and the call per label showed in the profile.
+  bool first = !quoted;
+  for (const Label& label : series_.labels) {
+    if (!first) out_ += ',';
+    first = false;
+    AppendLabel(label, quote_names_, out_);
+  }
+  if (!extra_name.empty()) {
+    if (!first) out_ += ',';
+    out_.append(extra_name).append("=\"").append(extra_value).append("\"");
+  }
+  out_.append("} ");
 }
 
 void SampleWriter::Timestamp() {

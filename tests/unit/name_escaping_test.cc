@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "detail/snapshot_access.h"
 #include "semstreams/metric.h"
 #include "support/scraper_accept.h"
 
@@ -47,6 +48,25 @@ TEST(NameEscapingTest, LegacyNamesAreLeftAloneWhateverTheScheme) {
   EXPECT_EQ(families[0].name, "http_requests_total");
   EXPECT_EQ(families[0].series[0].labels[0].name, "status_code");
   EXPECT_EQ(families[0].series[0].labels[1].name, "http_dot_method");
+}
+
+// A registry whose names are all legacy tells the writers so, and they then
+// look at no name; one UTF-8 name anywhere turns the look on.
+TEST(NameEscapingTest, RegistriesKnowWhetherAnyNameNeedsALook) {
+  auto registry = NewMetricsRegistry();
+  bool utf8_names = true;
+  detail::SnapshotAccess::Take(*registry, &utf8_names);
+  EXPECT_FALSE(utf8_names) << "the core, library and process families are all legacy";
+  const Counter legacy = NewCounter({.name = "plain_total", .help = "h"});
+  legacy.Inc();
+  ASSERT_TRUE(registry->RegisterCounter("svc", "plain", legacy).ok());
+  detail::SnapshotAccess::Take(*registry, &utf8_names);
+  EXPECT_FALSE(utf8_names);
+  const Counter dotted = NewCounter({.name = "svc.dotted_total", .help = "h"});
+  dotted.Inc();
+  ASSERT_TRUE(registry->RegisterCounter("svc", "dotted", dotted).ok());
+  detail::SnapshotAccess::Take(*registry, &utf8_names);
+  EXPECT_TRUE(utf8_names);
 }
 
 // The scrape a registry with a UTF-8 counter gives each kind of scraper.
