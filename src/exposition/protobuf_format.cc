@@ -54,8 +54,7 @@ struct Timestamp {
   explicit Timestamp(double epoch_seconds) {
     const double whole = std::floor(epoch_seconds);
     seconds = static_cast<std::int64_t>(whole);
-    // Rounded half up; the fraction is never negative.
-    nanos = static_cast<std::int32_t>((epoch_seconds - whole) * 1e9 + 0.5);
+    nanos = static_cast<std::int32_t>(std::lround((epoch_seconds - whole) * 1e9));
     if (nanos >= 1'000'000'000) {
       nanos -= 1'000'000'000;
       ++seconds;

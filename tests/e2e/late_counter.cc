@@ -37,11 +37,10 @@ int main(int argc, char** argv) {
   auto registry = metric::NewMetricsRegistry();
   const metric::Counter events =
       metric::NewCounter({.name = "late_events_total", .help = "Events, the first one late."});
-  const metric::Histogram latency =
-      metric::NewHistogram({.name = "late_latency_seconds",
-                            .help = "Latency, native buckets only.",
-                            .buckets = {},
-                            .native_histogram_bucket_factor = 1.1});
+  const metric::Histogram latency = metric::NewHistogram({.name = "late_latency_seconds",
+                                                          .help = "Latency, native buckets only.",
+                                                          .buckets = {},
+                                                          .native_histogram_bucket_factor = 1.1});
   const metric::CounterVec served = metric::NewCounterVec(
       {.name = "svc.requests.served", .help = "Requests served, named as OpenTelemetry would."},
       {"http.method"});

@@ -9,9 +9,9 @@
 
 #include "detail/handle_access.h"
 #include "detail/single_collector.h"
+#include "semstreams/metric/registry.h"
 #include "support/gather_util.h"
 #include "support/run_together.h"
-#include "semstreams/metric/registry.h"
 
 namespace semstreams::metric {
 namespace {

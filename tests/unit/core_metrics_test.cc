@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "support/gather_util.h"
 #include "semstreams/metric/registry.h"
+#include "support/gather_util.h"
 
 namespace semstreams::metric {
 namespace {

@@ -9,13 +9,13 @@
 #include <type_traits>
 #include <vector>
 
-#include "support/gather_util.h"
 #include "semstreams/metric/core_metrics.h"
 #include "semstreams/metric/counter.h"
 #include "semstreams/metric/histogram.h"
 #include "semstreams/metric/openmetrics_format.h"
 #include "semstreams/metric/registry.h"
 #include "semstreams/metric/vec.h"
+#include "support/gather_util.h"
 
 // Counts this thread's allocations, so a test can show a call allocates nothing.
 namespace {

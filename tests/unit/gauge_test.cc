@@ -6,8 +6,8 @@
 #include <cmath>
 #include <limits>
 
-#include "support/gather_util.h"
 #include "semstreams/metric/registry.h"
+#include "support/gather_util.h"
 
 namespace semstreams::metric {
 namespace {

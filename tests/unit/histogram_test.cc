@@ -7,8 +7,8 @@
 #include <limits>
 #include <vector>
 
-#include "support/gather_util.h"
 #include "semstreams/metric/registry.h"
+#include "support/gather_util.h"
 
 namespace semstreams::metric {
 namespace {

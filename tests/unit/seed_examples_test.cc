@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "support/gather_util.h"
 #include "semstreams/metric.h"
+#include "support/gather_util.h"
 
 namespace semstreams::metric {
 namespace {

@@ -19,13 +19,13 @@
 #include "detail/cells.h"
 #include "detail/native_merge.h"
 #include "detail/stripes.h"
-#include "support/gather_util.h"
-#include "support/run_together.h"
 #include "semstreams/metric/counter.h"
 #include "semstreams/metric/histogram.h"
 #include "semstreams/metric/opts.h"
 #include "semstreams/metric/registry.h"
 #include "semstreams/metric/vec.h"
+#include "support/gather_util.h"
+#include "support/run_together.h"
 
 namespace semstreams::metric {
 namespace {
