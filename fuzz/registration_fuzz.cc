@@ -3,7 +3,6 @@
 // Prometheus data model (checked here independently), a rejected one must
 // leave nothing behind, and whatever is exported must stay one family.
 #include <cstdlib>
-#include <regex>
 #include <set>
 #include <stdexcept>
 
@@ -15,14 +14,45 @@ namespace {
 
 using namespace semstreams::metric;
 
-bool ValidMetricName(const std::string& s) {
-  static const std::regex re("[a-zA-Z_:][a-zA-Z0-9_:]*");
-  return std::regex_match(s, re);
+// RFC 3629's table of well-formed sequences, written here independently of
+// the library: names may be any non-empty UTF-8, as in Prometheus 3.
+bool IsUtf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned lead = p[i];
+    std::size_t trail = 0;
+    unsigned low = 0x80, high = 0xBF;
+    if (lead <= 0x7F) {
+      ++i;
+      continue;
+    }
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      trail = 1;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      trail = 2;
+      if (lead == 0xE0) low = 0xA0;
+      if (lead == 0xED) high = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      trail = 3;
+      if (lead == 0xF0) low = 0x90;
+      if (lead == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= trail) return false;
+    for (std::size_t k = 1; k <= trail; ++k) {
+      const unsigned byte = p[i + k];
+      if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) return false;
+    }
+    i += trail + 1;
+  }
+  return true;
 }
 
+bool ValidMetricName(const std::string& s) { return !s.empty() && IsUtf8(s); }
+
 bool ValidLabelName(const std::string& s) {
-  static const std::regex re("[a-zA-Z_][a-zA-Z0-9_]*");
-  return std::regex_match(s, re) && s.rfind("__", 0) != 0;
+  return !s.empty() && IsUtf8(s) && s.rfind("__", 0) != 0;
 }
 
 void Check(bool condition) {
