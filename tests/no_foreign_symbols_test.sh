@@ -20,9 +20,9 @@
 #    they are the vague-linkage copies (inline functions, template
 #    instantiations, typeinfo) that every object compiled against a std or
 #    Boost header carries, identical by the ODR, and the linker keeps one.
-#    Boost's own extern "C" inline helpers (`boost_*`, e.g. Asio's
-#    boost_asio_detail_posix_thread_function) are the same kind of copy.
-#    Not allowed: any other unmangled weak definition (a weak `accept`
+#    Not allowed: Boost's extern "C" inline helpers (Asio's
+#    boost_asio_detail_posix_thread_function; the library renames it), any
+#    other unmangled weak definition (a weak `accept`
 #    interposes just like a strong one: the dynamic linker takes the first
 #    definition it finds, weak or not), and the replaceable allocation
 #    functions (`operator new`/`delete`, mangled _Znw/_Zna/_Zdl/_Zda,
@@ -178,7 +178,7 @@ for file in "${checked[@]}"; do
   while read -r raw where; do
     if [[ "$raw" == _Z* && ! "$raw" =~ ^_Z(nw|na|dl|da) ]]; then continue; fi
     [[ "$raw" =~ $placement ]] && continue
-    [[ "$raw" == DW.ref.* || "$raw" == semstreams_* || "$raw" == boost_* ]] && continue
+    [[ "$raw" == DW.ref.* || "$raw" == semstreams_* ]] && continue
     [[ "$file" == *.so* && "$raw" =~ $linker_defined ]] && continue
     problem "$rel$(member "$where") defines weak $(c++filt "$raw"), a name that is not ours"
   done < <(awk '$2 ~ /^[WVu]$/ { sub(/@.*/, "", $3); print $3, $1 }' "$work/defined" |
