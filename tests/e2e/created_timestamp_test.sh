@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end with Prometheus 3: created timestamps and native-only exemplars.
 #
-#   created_timestamp_test.sh <late_counter binary> <prometheus 3 .deb>
+#   SEMSTREAMS_E2E_PROMETHEUS_DEB=<prometheus 3 .deb> created_timestamp_test.sh <late_counter binary>
 #
 # late_counter creates a counter, increments it 8 s later, and only then is
 # Prometheus 3.5.3 started, with created-timestamp ingestion: it scrapes 1
@@ -11,11 +11,8 @@
 # shellcheck source=tests/e2e/harness.sh
 source "$(dirname "$0")/harness.sh"
 
-bin=${1:?usage: created_timestamp_test.sh <late_counter binary> <prometheus .deb>}
-deb=${2:?usage: created_timestamp_test.sh <late_counter binary> <prometheus .deb>}
-[ -r "$deb" ] || fail "cannot read $deb"
-dpkg-deb -x "$deb" "$HARNESS_TMP/prometheus-deb"
-export PATH="$HARNESS_TMP/prometheus-deb/usr/bin:$PATH"
+bin=${1:?usage: created_timestamp_test.sh <late_counter binary>}
+[ -n "${SEMSTREAMS_E2E_PROMETHEUS_DEB:-}" ] || fail "SEMSTREAMS_E2E_PROMETHEUS_DEB names no Prometheus 3"
 echo "prometheus: $(prometheus --version 2>&1 | head -n 1)"
 
 port=$(free_port)

@@ -2,11 +2,10 @@
 # End to end: a real Prometheus scraping the example server over TLS keeps its
 # connection, so it pays for one TLS handshake instead of one per scrape.
 #
-#   tls_keepalive_test.sh <path to examples/metrics_server> [prometheus .deb]
+#   tls_keepalive_test.sh <path to examples/metrics_server>
 #
-# With a .deb (../shared/third_party's Prometheus 3.5.3), its prometheus binary
-# is unpacked into the test's temp dir and used instead of the one on PATH
-# (Debian 12's 2.42). Prometheus scrapes every second for SECONDS (default 30)
+# Against the prometheus on PATH, or SEMSTREAMS_E2E_PROMETHEUS_DEB's (see
+# harness.sh). Prometheus scrapes every second for SECONDS (default 30)
 # while every TCP connection to the server's port is sampled from
 # /proc/net/tcp; connections that closed stay in TIME_WAIT for a minute on one
 # side or the other, so none goes unseen. Asserts: at least 20 scrapes, at
@@ -14,14 +13,8 @@
 # shellcheck source=tests/e2e/harness.sh
 source "$(dirname "$0")/harness.sh"
 
-bin=${1:?usage: tls_keepalive_test.sh <metrics_server binary> [prometheus .deb]}
-deb=${2:-}
+bin=${1:?usage: tls_keepalive_test.sh <metrics_server binary>}
 seconds=${E2E_KEEPALIVE_SECONDS:-30}
-if [ -n "$deb" ]; then
-  [ -r "$deb" ] || fail "cannot read $deb"
-  dpkg-deb -x "$deb" "$HARNESS_TMP/prometheus-deb"
-  export PATH="$HARNESS_TMP/prometheus-deb/usr/bin:$PATH"
-fi
 command -v prometheus >/dev/null || fail "prometheus is not on PATH"
 echo "prometheus: $(prometheus --version 2>&1 | head -n 1)"
 
