@@ -58,12 +58,8 @@ std::string ValidateUnit(const Desc& desc) {
                     c == '_' || c == ':';
     if (!ok) return "invalid unit " + Quoted(desc.unit);
   }
-  std::string_view name = desc.name;
-  constexpr std::string_view kTotal = "_total";
-  if (desc.kind == Kind::kCounter && name.size() > kTotal.size() &&
-      name.substr(name.size() - kTotal.size()) == kTotal) {
-    name.remove_suffix(kTotal.size());
-  }
+  const std::string_view name =
+      desc.kind == Kind::kCounter ? CounterFamilyName(desc.name) : std::string_view(desc.name);
   const std::string suffix = "_" + desc.unit;
   if (name.size() <= suffix.size() || name.substr(name.size() - suffix.size()) != suffix) {
     return "unit " + Quoted(desc.unit) + " needs a name ending in " + Quoted(suffix) +

@@ -51,6 +51,18 @@ inline bool IsValidMetricName(std::string_view name) {
                                      names_internal::kMetricChar);
 }
 
+/// The suffix of a counter's samples in OpenMetrics.
+inline constexpr std::string_view kTotalSuffix = "_total";
+
+/// A counter's name as OpenMetrics types its family: without `_total`.
+inline std::string_view CounterFamilyName(std::string_view name) {
+  if (name.size() > kTotalSuffix.size() &&
+      name.substr(name.size() - kTotalSuffix.size()) == kTotalSuffix) {
+    name.remove_suffix(kTotalSuffix.size());
+  }
+  return name;
+}
+
 /// A name Prometheus 3 and client_golang >= 1.21 accept for a metric or a
 /// label: any non-empty valid UTF-8 ("http.server.request.duration").
 /// Scrapers that do not allow UTF-8 get it escaped.

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "detail/names.h"
 #include "detail/snapshot_access.h"
 #include "exposition/escape.h"
 #include "exposition/info_metric.h"
@@ -14,17 +15,13 @@ namespace semstreams::metric {
 namespace detail {
 namespace {
 
-constexpr std::string_view kTotal = "_total";
+constexpr std::string_view kTotal = kTotalSuffix;
 
 // The name a family is typed under: OpenMetrics counters drop `_total`, which
 // only their samples carry.
 std::string_view FamilyName(const Family& family) {
-  std::string_view name = family.name;
-  if (family.type == MetricType::kCounter && name.size() > kTotal.size() &&
-      name.substr(name.size() - kTotal.size()) == kTotal) {
-    name.remove_suffix(kTotal.size());
-  }
-  return name;
+  return family.type == MetricType::kCounter ? CounterFamilyName(family.name)
+                                             : std::string_view(family.name);
 }
 
 // Every name a parser attributes to a family of this type: two families
