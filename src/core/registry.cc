@@ -80,6 +80,11 @@ Counter NewCollectErrors() {
                              "of that scrape"});
 }
 
+CounterVec NewRemoteWriteCounter(const char* name, const char* help) {
+  return NewCounterVec({.name = std::string("semstreams_metric_remote_write_") + name, .help = help},
+                       {"remote"});
+}
+
 }  // namespace
 
 MetricsRegistry::MetricsRegistry() : MetricsRegistry(RegistryOptions{}) {}
@@ -87,7 +92,15 @@ MetricsRegistry::MetricsRegistry() : MetricsRegistry(RegistryOptions{}) {}
 MetricsRegistry::MetricsRegistry(const RegistryOptions& options)
     : core_(options.core),
       raw_registry_(std::make_shared<prometheus::Registry>()),
-      collect_errors_(NewCollectErrors()) {
+      collect_errors_(NewCollectErrors()),
+      remote_write_sent_(NewRemoteWriteCounter(
+          "samples_sent_total", "Samples and native histograms a remote writer delivered")),
+      remote_write_failed_(NewRemoteWriteCounter(
+          "samples_failed_total",
+          "Samples and native histograms of remote writes that failed after their retries, "
+          "dropped (never buffered)")),
+      remote_write_retries_(NewRemoteWriteCounter(
+          "retries_total", "Remote-write requests sent again after a 5xx, a 429 or no answer")) {
   const std::shared_ptr<const Collector> library[] = {
       HandleAccess::CollectorOf(core_.ServiceStatus),
       HandleAccess::CollectorOf(core_.MessagesReceived),
@@ -104,6 +117,9 @@ MetricsRegistry::MetricsRegistry(const RegistryOptions& options)
       HandleAccess::CollectorOf(detail::CardinalityRejected()),
       HandleAccess::CollectorOf(detail::ExemplarsDropped()),
       HandleAccess::CollectorOf(collect_errors_),
+      HandleAccess::CollectorOf(remote_write_sent_),
+      HandleAccess::CollectorOf(remote_write_failed_),
+      HandleAccess::CollectorOf(remote_write_retries_),
       std::make_shared<const ProcessCollector>(),
   };
   for (const auto& collector : library) {

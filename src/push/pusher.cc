@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <iterator>
 #include <map>
-#include <mutex>
 #include <string_view>
 
 #include "detail/names.h"
@@ -13,15 +12,13 @@
 #include "detail/trim.h"
 #include "exposition/name_escaping.h"
 #include "prometheus/metric_family.h"
+#include "push/curl_common.h"
 #include "semstreams/metric/push.h"
 #include "semstreams/metric/registry.h"
 #include "semstreams/metric/text_format.h"
 
 namespace semstreams::metric {
 namespace {
-
-// A gateway's error page is for a human reading the Status, not for storage.
-constexpr std::size_t kMaxBodyInMessage = 1024;
 
 // RFC 4648 section 5 without padding: Go's base64.RawURLEncoding, which the
 // gateway expects after "@base64".
@@ -86,21 +83,6 @@ void AppendLabel(std::string& path, std::string_view name, std::string_view valu
     path += '/';
     path += PathEscape(value);
   }
-}
-
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::size_t AppendToString(char* data, std::size_t size, std::size_t count, void* out) {
-  auto* body = static_cast<std::string*>(out);
-  const std::size_t n = size * count;
-  // Keep only what the error message can show; later bytes are read and dropped.
-  if (body->size() < kMaxBodyInMessage) {
-    body->append(data, std::min(n, kMaxBodyInMessage - body->size()));
-  }
-  return n;
 }
 
 // What a gatherer holds, in the library's model: a MetricsRegistry's own
@@ -237,7 +219,7 @@ Status Pusher::Send(const char* method, bool with_body) const {
     body = TextExposition(families);
   }
 
-  InitCurlOnce();
+  detail::InitCurlOnce();
   const std::string url = GroupUrl();
   const std::string verb = with_body ? "pushing to " : "deleting ";
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
@@ -262,7 +244,7 @@ Status Pusher::Send(const char* method, bool with_body) const {
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, AppendToString);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, detail::AppendBoundedBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
   if (with_body) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());

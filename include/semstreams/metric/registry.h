@@ -16,10 +16,12 @@
 #include "semstreams/metric/family.h"
 #include "semstreams/metric/process_collector.h"
 #include "semstreams/metric/registrar.h"
+#include "semstreams/metric/vec.h"
 
 namespace semstreams::metric {
 namespace detail {
 struct SnapshotAccess;
+struct RemoteWriteAccess;
 }  // namespace detail
 
 /// \brief Options of NewMetricsRegistry(const RegistryOptions&); the defaults
@@ -93,6 +95,7 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
 
  private:
   friend struct detail::SnapshotAccess;
+  friend struct detail::RemoteWriteAccess;
 
   // A collector and the families it described at registration.
   struct Registered {
@@ -118,6 +121,9 @@ class MetricsRegistry : public MetricsRegistrar, public prometheus::Collectable 
   metric::CoreMetrics core_;
   const std::shared_ptr<prometheus::Registry> raw_registry_;
   const Counter collect_errors_;
+  // What the RemoteWriters of this registry sent, could not send and
+  // retried, by receiver: kept here so several writers share the families.
+  const CounterVec remote_write_sent_, remote_write_failed_, remote_write_retries_;
   std::vector<std::shared_ptr<const Registered>> fixed_;  // core, process and library families
 
   mutable std::mutex mu_;

@@ -1,0 +1,400 @@
+#include "semstreams/metric/remote_write.h"
+
+#include <curl/curl.h>
+#include <snappy.h>
+
+#include <algorithm>
+#include <cctype>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "detail/names.h"
+#include "detail/remote_write_access.h"
+#include "detail/snapshot_access.h"
+#include "detail/trim.h"
+#include "push/curl_common.h"
+#include "push/remote_write_encoding.h"
+#include "semstreams/metric/registry.h"
+
+namespace semstreams::metric {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Headers the protocol sets; a user's header of the same name would make
+// the request unreadable.
+constexpr std::string_view kReservedHeaders[] = {"content-type",
+                                                 "content-encoding",
+                                                 "content-length",
+                                                 "x-prometheus-remote-write-version",
+                                                 "transfer-encoding",
+                                                 "connection",
+                                                 "host"};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// RFC 9110's token: what a header name may be made of.
+bool IsToken(std::string_view name) {
+  constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           kSpecials.find(c) != std::string_view::npos;
+  });
+}
+
+Status Invalid(std::string message) {
+  return Status(ErrorCode::kInvalidArgument, "remote write: " + std::move(message));
+}
+
+Status Validate(const RemoteWriteOptions& o) {
+  if (o.url.rfind("http://", 0) != 0 && o.url.rfind("https://", 0) != 0) {
+    return Invalid("url must start with http:// or https://, got \"" + o.url + "\"");
+  }
+  if (o.protocol_version != 1 && o.protocol_version != 2) {
+    return Invalid("protocol_version must be 1 or 2, got " + std::to_string(o.protocol_version));
+  }
+  if (o.timeout.count() <= 0) return Invalid("timeout must be positive");
+  if (o.min_backoff.count() <= 0 || o.max_backoff < o.min_backoff) {
+    return Invalid("want 0 < min_backoff <= max_backoff");
+  }
+  for (const auto& [name, value] : o.external_labels) {
+    if (!detail::IsValidUtf8Name(name) || name.rfind("__", 0) == 0) {
+      return Invalid("invalid external label name \"" + name +
+                     "\" (non-empty UTF-8, not starting with \"__\")");
+    }
+    if (!detail::IsValidUtf8(value)) return Invalid("external label " + name + " is not UTF-8");
+  }
+  for (const auto& [name, value] : o.headers) {
+    if (!IsToken(name)) return Invalid("invalid header name \"" + name + "\"");
+    for (const std::string_view reserved : kReservedHeaders) {
+      if (EqualsIgnoreCase(name, reserved)) {
+        return Invalid("header " + name + " is set by the protocol and cannot be overridden");
+      }
+    }
+    if (value.find_first_of("\r\n") != std::string::npos) {
+      return Invalid("header " + name + " has a line break in its value");
+    }
+  }
+  return Status::Ok();
+}
+
+// The receiver as the writer's own metrics name it: the URL without any
+// user:password@, which must not end up in a metric.
+std::string RedactedUrl(const std::string& url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  const std::size_t host_start = scheme_end + 3;
+  const std::size_t path_start = url.find('/', host_start);
+  const std::size_t at = url.rfind('@', path_start == std::string::npos ? url.size() : path_start);
+  if (at == std::string::npos || at < host_start) return url;
+  return url.substr(0, host_start) + url.substr(at + 1);
+}
+
+// Retry-After in seconds (an HTTP date is read as "no advice"; the back-off
+// then applies).
+std::optional<milliseconds> ParseRetryAfter(std::string_view value) {
+  value = detail::Trim(value, " \t\r\n");
+  if (value.empty() || value.size() > 9 ||
+      !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return milliseconds(std::stoll(std::string(value)) * 1000);
+}
+
+// What the writer reads from a response's headers.
+struct ResponseHeaders {
+  std::optional<milliseconds> retry_after;
+  // Remote-Write 2.0 receivers confirm what they wrote; a 1.0-only receiver
+  // ignores a 2.0 body's unknown fields and answers 204 having written nothing.
+  bool confirmed = false;
+};
+
+std::size_t ReadHeader(char* data, std::size_t size, std::size_t count, void* out) {
+  const std::size_t n = size * count;
+  const std::string_view line(data, n);
+  auto& headers = *static_cast<ResponseHeaders*>(out);
+  const auto value_of = [&](std::string_view name) -> std::optional<std::string_view> {
+    if (line.size() <= name.size() || !EqualsIgnoreCase(line.substr(0, name.size()), name)) {
+      return std::nullopt;
+    }
+    return line.substr(name.size());
+  };
+  if (const auto value = value_of("retry-after:")) headers.retry_after = ParseRetryAfter(*value);
+  if (value_of("x-prometheus-remote-write-samples-written:")) headers.confirmed = true;
+  return n;
+}
+
+// How one attempt ended.
+struct Attempt {
+  bool delivered = false;
+  bool retryable = false;
+  std::optional<milliseconds> retry_after;
+  std::string error;  // when not delivered
+};
+
+}  // namespace
+
+class RemoteWriter::Impl {
+ public:
+  Impl(std::shared_ptr<MetricsRegistry> registry, RemoteWriteOptions options)
+      : registry_(std::move(registry)), options_(std::move(options)) {
+    if (!registry_) {
+      error_ = Status(ErrorCode::kNilRegistry, "remote write: registry is null");
+      return;
+    }
+    error_ = Validate(options_);
+    if (!error_.ok()) return;
+    const std::string remote = RedactedUrl(options_.url);
+    sent_.emplace(detail::RemoteWriteAccess::Sent(*registry_).WithLabelValues(remote));
+    failed_.emplace(detail::RemoteWriteAccess::Failed(*registry_).WithLabelValues(remote));
+    retries_.emplace(detail::RemoteWriteAccess::Retries(*registry_).WithLabelValues(remote));
+    for (const auto& [name, value] : options_.external_labels) {
+      context_.external_labels.push_back({name, value});  // a std::map: sorted, unique
+    }
+    error_ = SetUpCurl();
+  }
+
+  ~Impl() { Stop(); }
+
+  Status Error() const { return error_; }
+
+  Status Write() {
+    if (!error_.ok()) return error_;
+    const std::lock_guard<std::mutex> writing(write_mu_);
+    const Clock::time_point deadline = Clock::now() + options_.timeout;
+    context_.timestamp_ms = std::chrono::duration_cast<milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+    const detail::EncodedWrite encoded =
+        options_.protocol_version == 1
+            ? detail::EncodeWriteRequestV1(detail::SnapshotAccess::Take(*registry_), context_)
+            : detail::EncodeWriteRequestV2(detail::SnapshotAccess::Take(*registry_), context_);
+    const auto carried = static_cast<double>(encoded.samples + encoded.histograms);
+    body_.clear();
+    snappy::Compress(encoded.body.data(), encoded.body.size(), &body_);
+
+    milliseconds backoff = options_.min_backoff;
+    for (;;) {
+      Attempt attempt = Send(deadline);
+      if (attempt.delivered) {
+        sent_->Add(carried);
+        return Status::Ok();
+      }
+      std::string why;
+      if (attempt.retryable) {
+        const milliseconds wait = attempt.retry_after.value_or(backoff);
+        backoff = std::min(backoff * 2, options_.max_backoff);
+        if (Clock::now() + wait >= deadline) {
+          why = "; no time left to retry within the timeout";
+        } else if (WaitOrStop(wait)) {
+          why = "; the writer stopped while waiting to retry";
+        } else {
+          retries_->Inc();
+          continue;
+        }
+      }
+      failed_->Add(carried);
+      return Status(ErrorCode::kPushFailed, attempt.error + why);
+    }
+  }
+
+  Status Start(milliseconds interval) {
+    if (!error_.ok()) return error_;
+    if (interval.count() <= 0) return Invalid("interval must be positive");
+    const std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+    if (thread_.joinable()) {
+      return Status(ErrorCode::kAlreadyRunning, "remote write: already started");
+    }
+    thread_ = std::thread([this, interval] { Run(interval); });
+    return Status::Ok();
+  }
+
+  void Stop() {
+    const std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+    if (!thread_.joinable()) return;
+    {
+      const std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    {
+      const std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = false;
+    }
+    // The last write, with its retries: what changed since the previous one.
+    static_cast<void>(Write());
+  }
+
+ private:
+  void Run(milliseconds interval) {
+    Clock::time_point next = Clock::now() + interval;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (cv_.wait_until(lock, next, [this] { return stopping_; })) return;
+      }
+      // The outcome is counted in the registry; there is no caller to tell.
+      static_cast<void>(Write());
+      next += interval;
+      // A write that took longer than the interval: the missed ticks are
+      // skipped rather than written back to back.
+      if (const auto now = Clock::now(); next < now) next = now + interval;
+    }
+  }
+
+  // Waits `wait`; true when Stop() cut the wait short.
+  bool WaitOrStop(milliseconds wait) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, wait, [this] { return stopping_; });
+  }
+
+  Status SetUpCurl() {
+    detail::InitCurlOnce();
+    curl_.reset(curl_easy_init());
+    if (!curl_) return Status(ErrorCode::kInternal, "remote write: curl_easy_init failed");
+    const bool v2 = options_.protocol_version == 2;
+    const std::string headers[] = {
+        v2 ? "Content-Type: application/x-protobuf;proto=io.prometheus.write.v2.Request"
+           : "Content-Type: application/x-protobuf",
+        "Content-Encoding: snappy",
+        v2 ? "X-Prometheus-Remote-Write-Version: 2.0.0"
+           : "X-Prometheus-Remote-Write-Version: 0.1.0",
+        // libcurl would otherwise wait a second for "100 Continue" on large bodies.
+        "Expect:",
+    };
+    for (const std::string& header : headers) Append(header);
+    for (const auto& [name, value] : options_.headers) Append(name + ": " + value);
+    if (headers_ == nullptr) return Status(ErrorCode::kInternal, "remote write: out of memory");
+
+    CURL* c = curl_.get();
+    curl_easy_setopt(c, CURLOPT_URL, options_.url.c_str());
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers_.get());
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "semstreams-metric");
+    // Without NOSIGNAL, libcurl's timeouts use SIGALRM, which is not thread-safe.
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer_);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, detail::AppendBoundedBody);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer_);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ReadHeader);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &response_headers_);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (!options_.basic_auth_user.empty()) {
+      curl_easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+      curl_easy_setopt(c, CURLOPT_USERNAME, options_.basic_auth_user.c_str());
+      curl_easy_setopt(c, CURLOPT_PASSWORD, options_.basic_auth_password.c_str());
+    }
+    if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
+    if (!options_.cert_file.empty()) {
+      curl_easy_setopt(c, CURLOPT_SSLCERT, options_.cert_file.c_str());
+    }
+    if (!options_.key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, options_.key_file.c_str());
+    if (options_.insecure_skip_verify) {
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    return Status::Ok();
+  }
+
+  void Append(const std::string& header) {
+    curl_slist* list = curl_slist_append(headers_.get(), header.c_str());
+    if (list == nullptr) return;
+    static_cast<void>(headers_.release());
+    headers_.reset(list);
+  }
+
+  // One POST of body_, bounded by what is left until `deadline`.
+  Attempt Send(Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    CURL* c = curl_.get();
+    answer_.clear();
+    response_headers_ = {};
+    error_buffer_[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body_.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::max<std::int64_t>(1, left.count())));
+
+    Attempt attempt;
+    const std::string to = "remote write to " + RedactedUrl(options_.url);
+    if (const CURLcode rc = curl_easy_perform(c); rc != CURLE_OK) {
+      // Refused, reset or timed out: the receiver may be back soon.
+      attempt.retryable = true;
+      attempt.error = to + " failed: " + curl_easy_strerror(rc) +
+                      (error_buffer_[0] != '\0' ? std::string(": ") + error_buffer_ : "");
+      return attempt;
+    }
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      attempt.delivered = options_.protocol_version == 1 || response_headers_.confirmed;
+      if (!attempt.delivered) {
+        attempt.error = to + ": status " + std::to_string(status) +
+                        " without X-Prometheus-Remote-Write-Samples-Written: the receiver does not "
+                        "speak Remote-Write 2.0 and stored nothing (use protocol_version 1)";
+      }
+      return attempt;
+    }
+    // 5xx and 429 may pass; any other answer would be the same next time.
+    attempt.retryable = status >= 500 || status == 429;
+    attempt.retry_after = response_headers_.retry_after;
+    attempt.error = to + ": unexpected status code " + std::to_string(status);
+    if (!answer_.empty()) attempt.error.append(": ").append(detail::TrimEnd(answer_, "\r\n "));
+    if (status == 415 && options_.protocol_version == 2) {
+      attempt.error.append(" (the receiver may only take protocol_version 1)");
+    }
+    return attempt;
+  }
+
+  const std::shared_ptr<MetricsRegistry> registry_;
+  const RemoteWriteOptions options_;
+  Status error_;
+  std::optional<Counter> sent_, failed_, retries_;
+
+  // Guards everything below up to mu_: one write at a time.
+  std::mutex write_mu_;
+  detail::WriteContext context_;
+  std::string body_;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl_{nullptr, curl_easy_cleanup};
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers_{nullptr,
+                                                                       curl_slist_free_all};
+  std::string answer_;
+  ResponseHeaders response_headers_;
+  char error_buffer_[CURL_ERROR_SIZE] = {};
+
+  // Serialises Start() and Stop(), which own thread_.
+  std::mutex lifecycle_mu_;
+  std::thread thread_;
+  // Guards stopping_, which ends the thread's waits and a retry's back-off.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+};
+
+RemoteWriter::RemoteWriter(std::shared_ptr<MetricsRegistry> registry, RemoteWriteOptions options)
+    : impl_(std::make_unique<Impl>(std::move(registry), std::move(options))) {}
+
+RemoteWriter::~RemoteWriter() = default;
+
+Status RemoteWriter::Write() { return impl_->Write(); }
+
+Status RemoteWriter::Start(std::chrono::milliseconds interval) { return impl_->Start(interval); }
+
+void RemoteWriter::Stop() { impl_->Stop(); }
+
+Status RemoteWriter::Error() const { return impl_->Error(); }
+
+}  // namespace semstreams::metric

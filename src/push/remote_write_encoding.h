@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "semstreams/metric/family.h"
+
+namespace semstreams::metric::detail {
+
+/// One snapshot as a remote-write request body (protobuf, not yet
+/// compressed) and what it carries, for the writer's own counters.
+struct EncodedWrite {
+  std::string body;
+  std::uint64_t samples = 0;     ///< float samples
+  std::uint64_t histograms = 0;  ///< native histogram samples
+  std::uint64_t exemplars = 0;
+};
+
+/// What every series of a write shares.
+struct WriteContext {
+  /// Added to every series, replacing a series' own label of the same name;
+  /// sorted by name, names unique.
+  std::vector<Label> external_labels;
+  /// The sample time of every series without a timestamp of its own.
+  std::int64_t timestamp_ms = 0;
+};
+
+/// prometheus.WriteRequest (Remote-Write 1.0): classic series only, as
+/// Prometheus sends without send_native_histograms; histograms and
+/// summaries flattened into their _bucket/quantile, _sum and _count series;
+/// one MetricMetadata per family.
+EncodedWrite EncodeWriteRequestV1(const std::vector<Family>& families, const WriteContext& context);
+
+/// io.prometheus.write.v2.Request (Remote-Write 2.0): labels as references
+/// into one symbol table, metadata and created timestamps on every series,
+/// native histograms as Histogram samples beside the classic series.
+EncodedWrite EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContext& context);
+
+}  // namespace semstreams::metric::detail
