@@ -177,13 +177,14 @@ class RemoteWriter::Impl {
     context_.timestamp_ms = std::chrono::duration_cast<milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count();
-    const detail::EncodedWrite encoded =
-        options_.protocol_version == 1
-            ? detail::EncodeWriteRequestV1(detail::SnapshotAccess::Take(*registry_), context_)
-            : detail::EncodeWriteRequestV2(detail::SnapshotAccess::Take(*registry_), context_);
-    const auto carried = static_cast<double>(encoded.samples + encoded.histograms);
-    body_.clear();
-    snappy::Compress(encoded.body.data(), encoded.body.size(), &body_);
+    const auto snapshot = detail::SnapshotAccess::Take(*registry_);
+    if (options_.protocol_version == 1) {
+      detail::EncodeWriteRequestV1(snapshot, context_, encoded_);
+    } else {
+      detail::EncodeWriteRequestV2(snapshot, context_, encoded_);
+    }
+    const auto carried = static_cast<double>(encoded_.samples + encoded_.histograms);
+    snappy::Compress(encoded_.body.data(), encoded_.body.size(), &body_);
 
     milliseconds backoff = options_.min_backoff;
     for (;;) {
@@ -367,6 +368,7 @@ class RemoteWriter::Impl {
   // Guards everything below up to mu_: one write at a time.
   std::mutex write_mu_;
   detail::WriteContext context_;
+  detail::EncodedWrite encoded_;  // kept: its memory is reused by the next write
   std::string body_;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl_{nullptr, curl_easy_cleanup};
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers_{nullptr,

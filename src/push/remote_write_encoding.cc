@@ -207,9 +207,10 @@ std::vector<LabelRef> ExemplarLabels(const Exemplar& exemplar) {
 
 }  // namespace
 
-EncodedWrite EncodeWriteRequestV1(const std::vector<Family>& families,
-                                  const WriteContext& context) {
-  EncodedWrite out;
+void EncodeWriteRequestV1(const std::vector<Family>& families, const WriteContext& context,
+                          EncodedWrite& out) {
+  out.body.clear();
+  out.samples = out.histograms = out.exemplars = 0;
   protozero::pbf_writer request(out.body);
   LabelSet label_set(context.external_labels);
   std::string name, scratch;
@@ -238,7 +239,6 @@ EncodedWrite EncodeWriteRequestV1(const std::vector<Family>& families,
     if (!family.help.empty()) metadata.add_string(v1::metadata_field::kHelp, family.help);
     if (!family.unit.empty()) metadata.add_string(v1::metadata_field::kUnit, family.unit);
   }
-  return out;
 }
 
 // --- Remote-Write 2.0 -------------------------------------------------------
@@ -351,14 +351,15 @@ void AddNativeHistogram(protozero::pbf_writer& ts, const Series& series, std::in
 
 }  // namespace
 
-EncodedWrite EncodeWriteRequestV2(const std::vector<Family>& families,
-                                  const WriteContext& context) {
-  EncodedWrite out;
+void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContext& context,
+                          EncodedWrite& out) {
+  out.body.clear();
+  out.series_scratch.clear();
+  out.samples = out.histograms = out.exemplars = 0;
   SymbolTable symbols;
   // Series first, into their own buffer: the symbol table is complete only
-  // after the last one, and goes first in the request.
-  std::string series_bytes;
-  protozero::pbf_writer request(series_bytes);
+  // after the last one, and goes first in the request, as Prometheus writes it.
+  protozero::pbf_writer request(out.series_scratch);
   LabelSet label_set(context.external_labels);
   std::string name, scratch;
   for (const Family& family : families) {
@@ -402,8 +403,7 @@ EncodedWrite EncodeWriteRequestV2(const std::vector<Family>& families,
     protozero::pbf_writer body(out.body);
     symbols.WriteTo(body);
   }
-  out.body.append(series_bytes);
-  return out;
+  out.body.append(out.series_scratch);
 }
 
 }  // namespace semstreams::metric::detail

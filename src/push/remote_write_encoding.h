@@ -9,12 +9,15 @@
 namespace semstreams::metric::detail {
 
 /// One snapshot as a remote-write request body (protobuf, not yet
-/// compressed) and what it carries, for the writer's own counters.
+/// compressed) and what it carries, for the writer's own counters. Encoding
+/// into the same EncodedWrite again reuses its memory: a body of megabytes
+/// allocated afresh each time costs more in page faults than the encoding.
 struct EncodedWrite {
   std::string body;
   std::uint64_t samples = 0;     ///< float samples
   std::uint64_t histograms = 0;  ///< native histogram samples
   std::uint64_t exemplars = 0;
+  std::string series_scratch;  ///< 2.0's series, written before the symbol table
 };
 
 /// What every series of a write shares.
@@ -30,11 +33,27 @@ struct WriteContext {
 /// Prometheus sends without send_native_histograms; histograms and
 /// summaries flattened into their _bucket/quantile, _sum and _count series;
 /// one MetricMetadata per family.
-EncodedWrite EncodeWriteRequestV1(const std::vector<Family>& families, const WriteContext& context);
+void EncodeWriteRequestV1(const std::vector<Family>& families, const WriteContext& context,
+                          EncodedWrite& out);
 
 /// io.prometheus.write.v2.Request (Remote-Write 2.0): labels as references
 /// into one symbol table, metadata and created timestamps on every series,
 /// native histograms as Histogram samples beside the classic series.
-EncodedWrite EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContext& context);
+void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContext& context,
+                          EncodedWrite& out);
+
+/// The same, into a new EncodedWrite.
+inline EncodedWrite EncodeWriteRequestV1(const std::vector<Family>& families,
+                                         const WriteContext& context) {
+  EncodedWrite out;
+  EncodeWriteRequestV1(families, context, out);
+  return out;
+}
+inline EncodedWrite EncodeWriteRequestV2(const std::vector<Family>& families,
+                                         const WriteContext& context) {
+  EncodedWrite out;
+  EncodeWriteRequestV2(families, context, out);
+  return out;
+}
 
 }  // namespace semstreams::metric::detail
