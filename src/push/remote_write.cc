@@ -231,12 +231,12 @@ class RemoteWriter::Impl {
     }
     cv_.notify_all();
     thread_.join();
-    {
-      const std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = false;
-    }
-    // The last write, with its retries: what changed since the previous one.
+    // The last write: what changed since the previous one. stopping_ is
+    // still set, so it never waits to retry: a receiver that is down does
+    // not hold the host's shutdown beyond one request.
     static_cast<void>(Write());
+    const std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = false;
   }
 
  private:

@@ -1,6 +1,7 @@
 #include "push/remote_write_encoding.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <deque>
@@ -79,14 +80,29 @@ std::int64_t Milliseconds(double epoch_seconds) {
   return static_cast<std::int64_t>(std::llround(epoch_seconds * 1000.0));
 }
 
-// An le or quantile value as Prometheus 3 stores it after a scrape
-// ("1.0", not "1"), so written and scraped series are the same series.
+// An le or quantile value as Prometheus 3 stores it after a scrape, so that
+// written and scraped series are the same series: Go's shortest %g (an
+// exponent from 1e+06 and below 1e-04), with ".0" on whole numbers.
 void AppendLabelFloat(double v, std::string& out) {
-  const std::size_t start = out.size();
-  AppendDouble(v, out);
-  const bool integral = std::all_of(out.begin() + static_cast<std::ptrdiff_t>(start), out.end(),
-                                    [](char c) { return (c >= '0' && c <= '9') || c == '-'; });
-  if (integral) out.append(".0");
+  if (std::isnan(v) || std::isinf(v)) {
+    AppendDouble(v, out);  // NaN, +Inf, -Inf
+    return;
+  }
+  char buffer[32];
+  const auto scientific =
+      std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::scientific);
+  const std::string_view digits(buffer, static_cast<std::size_t>(scientific.ptr - buffer));
+  int exponent = 0;
+  const char* e = digits.data() + digits.find('e') + 1;
+  std::from_chars(*e == '+' ? e + 1 : e, digits.data() + digits.size(), exponent);
+  if (exponent < -4 || exponent >= 6) {
+    out.append(digits);
+    return;
+  }
+  const auto fixed = std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::fixed);
+  const std::string_view plain(buffer, static_cast<std::size_t>(fixed.ptr - buffer));
+  out.append(plain);
+  if (plain.find('.') == std::string_view::npos) out.append(".0");
 }
 
 // One float series of the snapshot, as Prometheus stores it: histograms and
@@ -107,9 +123,12 @@ bool HasClassicPart(const Series& series) {
          (series.buckets.size() == 1 && !std::isinf(series.buckets[0].upper_bound));
 }
 
-// Calls `emit(const FlatSample&)` for every float series of `series`.
+// Calls `emit(const FlatSample&)` for every float series of `series`. With
+// `native_sent`, a native-only histogram's classic remnant (+Inf, _sum,
+// _count) is left to its native sample, as a Prometheus 3 scrape stores it.
 template <class Emit>
-void ForEachSample(const Family& family, const Series& series, std::string& scratch, Emit emit) {
+void ForEachSample(const Family& family, const Series& series, bool native_sent,
+                   std::string& scratch, Emit emit) {
   const auto labelled = [&](std::string_view suffix, std::string_view name, double key,
                             double value, const Exemplar* exemplar) {
     scratch.clear();
@@ -118,7 +137,7 @@ void ForEachSample(const Family& family, const Series& series, std::string& scra
   };
   switch (family.type) {
     case MetricType::kHistogram:
-      if (!HasClassicPart(series)) return;
+      if (native_sent && !HasClassicPart(series)) return;
       for (const Bucket& bucket : series.buckets) {
         labelled("_bucket", "le", bucket.upper_bound, static_cast<double>(bucket.cumulative_count),
                  bucket.exemplar ? &*bucket.exemplar : nullptr);
@@ -145,7 +164,8 @@ void ForEachSample(const Family& family, const Series& series, std::string& scra
 }
 
 // A series' labels as a receiver wants them: __name__ included, external
-// labels in place of the series' own of the same name, sorted by name.
+// labels in place of the series' own of the same name, none with an empty
+// value, sorted by name.
 class LabelSet {
  public:
   explicit LabelSet(const std::vector<Label>& external) : external_(external) {}
@@ -154,11 +174,16 @@ class LabelSet {
                                      std::string_view extra_name, std::string_view extra_value) {
     labels_.clear();
     labels_.emplace_back("__name__", name);
+    // An empty value is no label at all to Prometheus, which drops it.
     for (const Label& label : own) {
-      if (!IsExternal(label.name)) labels_.emplace_back(label.name, label.value);
+      if (!label.value.empty() && !IsExternal(label.name)) {
+        labels_.emplace_back(label.name, label.value);
+      }
     }
     if (!extra_name.empty()) labels_.emplace_back(extra_name, extra_value);
-    for (const Label& label : external_) labels_.emplace_back(label.name, label.value);
+    for (const Label& label : external_) {
+      if (!label.value.empty()) labels_.emplace_back(label.name, label.value);
+    }
     std::sort(labels_.begin(), labels_.end(),
               [](const LabelRef& a, const LabelRef& b) { return a.first < b.first; });
     return labels_;
@@ -217,7 +242,7 @@ void EncodeWriteRequestV1(const std::vector<Family>& families, const WriteContex
   for (const Family& family : families) {
     for (const Series& series : family.series) {
       const std::int64_t timestamp = SampleTime(series, context);
-      ForEachSample(family, series, scratch, [&](const FlatSample& sample) {
+      ForEachSample(family, series, /*native_sent=*/false, scratch, [&](const FlatSample& sample) {
         name.assign(family.name).append(sample.suffix);
         protozero::pbf_writer ts(request, v1::request_field::kTimeseries);
         AddLabelsV1(ts, v1::series_field::kLabels,
@@ -365,7 +390,7 @@ void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContex
   for (const Family& family : families) {
     for (const Series& series : family.series) {
       const std::int64_t timestamp = SampleTime(series, context);
-      ForEachSample(family, series, scratch, [&](const FlatSample& sample) {
+      ForEachSample(family, series, /*native_sent=*/true, scratch, [&](const FlatSample& sample) {
         name.assign(family.name).append(sample.suffix);
         protozero::pbf_writer ts(request, v2::request_field::kTimeseries);
         AddLabelRefs(ts, v2::series_field::kLabelsRefs,

@@ -80,8 +80,10 @@ class RemoteWriter {
   /// kInvalidArgument for a non-positive interval or invalid options,
   /// kAlreadyRunning when already started.
   Status Start(std::chrono::milliseconds interval);
-  /// \brief Stops the thread after one last write; a write waiting to retry
-  /// gives up first. Does nothing when not started.
+  /// \brief Stops the thread, then makes one last write, which does not
+  /// wait to retry: a receiver that is down holds Stop() for one request
+  /// (at most the timeout), never for a back-off. A write waiting to retry
+  /// meanwhile gives up. Does nothing when not started.
   void Stop();
 
   /// \brief The first configuration error, or ok().
