@@ -136,6 +136,30 @@ std::size_t ReadHeader(char* data, std::size_t size, std::size_t count, void* ou
   return n;
 }
 
+// Whether a transport error may pass by itself (refused, reset, timed out)
+// rather than stay until someone changes the configuration.
+bool Transient(CURLcode rc) {
+  switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_LOGIN_DENIED:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return false;
+    default:
+      return true;
+  }
+}
+
 // How one attempt ended.
 struct Attempt {
   bool delivered = false;
@@ -332,8 +356,9 @@ class RemoteWriter::Impl {
     Attempt attempt;
     const std::string to = "remote write to " + RedactedUrl(options_.url);
     if (const CURLcode rc = curl_easy_perform(c); rc != CURLE_OK) {
-      // Refused, reset or timed out: the receiver may be back soon.
-      attempt.retryable = true;
+      // Refused, reset or timed out: the receiver may be back soon; a
+      // certificate it does not trust stays untrusted.
+      attempt.retryable = Transient(rc);
       attempt.error = to + " failed: " + curl_easy_strerror(rc) +
                       (error_buffer_[0] != '\0' ? std::string(": ") + error_buffer_ : "");
       return attempt;
