@@ -84,6 +84,16 @@ for op, label in (("WithLabelValuesInc", "series_ttl set: WithLabelValues(...).I
         row(label, fmt(ns(ttl), 2), fmt(ns(none), 2), f"{ratio:.2f} of no ttl", "<= 1.1 of no ttl",
             ratio <= 1.1)
 
+remote_write = load("remote_write")
+scraped = remote_write.get("BM_ScrapeProtobufGzip/real_time")
+for version in (1, 2):
+    written = remote_write.get(f"BM_RemoteWriteV{version}/real_time")
+    if written and scraped:
+        ratio = written["cpu_time"] / scraped["cpu_time"]
+        row(f"remote write {version}.0, 10k series, CPU (vs protobuf+gzip scrape)",
+            fmt(written["cpu_time"], 0), fmt(scraped["cpu_time"], 0), f"{ratio:.2f}",
+            "<= 1.5 of the scrape", ratio <= 1.5)
+
 scrape = load("scrape")
 if "BM_Ours_Scrape10k/real_time" in scrape and "BM_Raw_Scrape10k/real_time" in scrape:
     ours = ns(scrape["BM_Ours_Scrape10k/real_time"])

@@ -310,14 +310,23 @@ void AddLabelRefs(protozero::pbf_writer& parent, protozero::pbf_tag_type tag,
   }
 }
 
-void AddMetadataV2(protozero::pbf_writer& ts, const Family& family, SymbolTable& symbols) {
-  protozero::pbf_writer metadata(ts, v2::series_field::kMetadata);
-  metadata.add_enum(v2::metadata_field::kType, MetadataType(family.type));
-  if (!family.help.empty())
-    metadata.add_uint32(v2::metadata_field::kHelpRef, symbols.Ref(family.help));
-  if (!family.unit.empty())
-    metadata.add_uint32(v2::metadata_field::kUnitRef, symbols.Ref(family.unit));
-}
+// A family's metadata, its strings looked up once for all its series.
+struct MetadataRefs {
+  std::int32_t type = 0;
+  std::uint32_t help = 0, unit = 0;  // 0: "", not written
+
+  MetadataRefs(const Family& family, SymbolTable& symbols)
+      : type(MetadataType(family.type)),
+        help(family.help.empty() ? 0 : symbols.Ref(family.help)),
+        unit(family.unit.empty() ? 0 : symbols.Ref(family.unit)) {}
+
+  void AddTo(protozero::pbf_writer& ts) const {
+    protozero::pbf_writer metadata(ts, v2::series_field::kMetadata);
+    metadata.add_enum(v2::metadata_field::kType, type);
+    if (help != 0) metadata.add_uint32(v2::metadata_field::kHelpRef, help);
+    if (unit != 0) metadata.add_uint32(v2::metadata_field::kUnitRef, unit);
+  }
+};
 
 void AddCreatedV2(protozero::pbf_writer& ts, const Family& family, const Series& series) {
   const bool cumulative = family.type == MetricType::kCounter ||
@@ -388,6 +397,8 @@ void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContex
   LabelSet label_set(context.external_labels);
   std::string name, scratch;
   for (const Family& family : families) {
+    if (family.series.empty()) continue;
+    const MetadataRefs metadata(family, symbols);
     for (const Series& series : family.series) {
       const std::int64_t timestamp = SampleTime(series, context);
       ForEachSample(family, series, /*native_sent=*/true, scratch, [&](const FlatSample& sample) {
@@ -402,7 +413,7 @@ void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContex
           AddExemplarV2(ts, *sample.exemplar, symbols);
           ++out.exemplars;
         }
-        AddMetadataV2(ts, family, symbols);
+        metadata.AddTo(ts);
         AddCreatedV2(ts, family, series);
       });
       if (family.type != MetricType::kHistogram || !series.native) continue;
@@ -420,7 +431,7 @@ void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContex
           }
         }
       }
-      AddMetadataV2(ts, family, symbols);
+      metadata.AddTo(ts);
       AddCreatedV2(ts, family, series);
     }
   }
