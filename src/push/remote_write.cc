@@ -58,10 +58,36 @@ Status Invalid(std::string message) {
   return Status(ErrorCode::kInvalidArgument, "remote write: " + std::move(message));
 }
 
-Status Validate(const RemoteWriteOptions& o) {
-  if (o.url.rfind("http://", 0) != 0 && o.url.rfind("https://", 0) != 0) {
-    return Invalid("url must start with http:// or https://, got \"" + o.url + "\"");
+// The receiver as the writer's own metrics name it: the URL without any
+// user:password@, which must not end up in a metric.
+std::string RedactedUrl(const std::string& url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  const std::size_t host_start = scheme_end + 3;
+  const std::size_t path_start = url.find_first_of("/?#", host_start);
+  const std::size_t at = url.rfind('@', path_start == std::string::npos ? url.size() : path_start);
+  if (at == std::string::npos || at < host_start) return url;
+  return url.substr(0, host_start) + url.substr(at + 1);
+}
+
+// Checks the URL with libcurl's own parser, the one that will send to it,
+// so that what is accepted here is what works later.
+Status ValidateUrl(const std::string& url) {
+  const std::string shown = "\"" + RedactedUrl(url) + "\"";
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return Invalid("url must start with http:// or https://, got " + shown);
   }
+  const std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
+  if (!parsed) return Status(ErrorCode::kInternal, "remote write: curl_url failed");
+  if (const CURLUcode rc = curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0);
+      rc != CURLUE_OK) {
+    return Invalid("invalid url " + shown + ": " + curl_url_strerror(rc));
+  }
+  return Status::Ok();
+}
+
+Status Validate(const RemoteWriteOptions& o) {
+  if (Status s = ValidateUrl(o.url); !s.ok()) return s;
   if (o.protocol_version != 1 && o.protocol_version != 2) {
     return Invalid("protocol_version must be 1 or 2, got " + std::to_string(o.protocol_version));
   }
@@ -88,18 +114,6 @@ Status Validate(const RemoteWriteOptions& o) {
     }
   }
   return Status::Ok();
-}
-
-// The receiver as the writer's own metrics name it: the URL without any
-// user:password@, which must not end up in a metric.
-std::string RedactedUrl(const std::string& url) {
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return url;
-  const std::size_t host_start = scheme_end + 3;
-  const std::size_t path_start = url.find('/', host_start);
-  const std::size_t at = url.rfind('@', path_start == std::string::npos ? url.size() : path_start);
-  if (at == std::string::npos || at < host_start) return url;
-  return url.substr(0, host_start) + url.substr(at + 1);
 }
 
 // Retry-After in seconds (an HTTP date is read as "no advice"; the back-off
@@ -178,6 +192,7 @@ class RemoteWriter::Impl {
       error_ = Status(ErrorCode::kNilRegistry, "remote write: registry is null");
       return;
     }
+    detail::InitCurlOnce();
     error_ = Validate(options_);
     if (!error_.ok()) return;
     const std::string remote = RedactedUrl(options_.url);
@@ -287,7 +302,6 @@ class RemoteWriter::Impl {
   }
 
   Status SetUpCurl() {
-    detail::InitCurlOnce();
     curl_.reset(curl_easy_init());
     if (!curl_) return Status(ErrorCode::kInternal, "remote write: curl_easy_init failed");
     const bool v2 = options_.protocol_version == 2;
