@@ -77,6 +77,13 @@ Status ValidateUrl(const std::string& url) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     return Invalid("url must start with http:// or https://, got " + shown);
   }
+  // libcurl would read "http:///api" as the host "api"; RFC 9110 has no
+  // http URI without a host.
+  const std::size_t authority = url.find("://") + 3;
+  if (authority == url.size() ||
+      std::string_view("/?#").find(url[authority]) != std::string_view::npos) {
+    return Invalid("url has no host: " + shown);
+  }
   const std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
   if (!parsed) return Status(ErrorCode::kInternal, "remote write: curl_url failed");
   if (const CURLUcode rc = curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0);
@@ -234,7 +241,9 @@ class RemoteWriter::Impl {
       }
       std::string why;
       if (attempt.retryable) {
-        const milliseconds wait = attempt.retry_after.value_or(backoff);
+        // Retry-After: 0 is no advice; retrying at once would flood the receiver.
+        const milliseconds advised = attempt.retry_after.value_or(milliseconds(0));
+        const milliseconds wait = advised.count() > 0 ? advised : backoff;
         backoff = std::min(backoff * 2, options_.max_backoff);
         if (Clock::now() + wait >= deadline) {
           why = "; no time left to retry within the timeout";
