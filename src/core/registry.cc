@@ -81,8 +81,8 @@ Counter NewCollectErrors() {
 }
 
 CounterVec NewRemoteWriteCounter(const char* name, const char* help) {
-  return NewCounterVec({.name = std::string("semstreams_metric_remote_write_") + name, .help = help},
-                       {"remote"});
+  return NewCounterVec(
+      {.name = std::string("semstreams_metric_remote_write_") + name, .help = help}, {"remote"});
 }
 
 }  // namespace
