@@ -100,9 +100,8 @@ int main(int argc, char** argv) {
 
   metric::CoreMetrics& core = registry->CoreMetrics();
   core.RecordServiceStatus("edge", 2);  // running
-  const auto deadline = flags->duration
-                            ? std::chrono::steady_clock::now() + *flags->duration
-                            : std::chrono::steady_clock::time_point::max();
+  const auto deadline = flags->duration ? std::chrono::steady_clock::now() + *flags->duration
+                                        : std::chrono::steady_clock::time_point::max();
   for (long reading = 0; !g_stop && std::chrono::steady_clock::now() < deadline; ++reading) {
     core.RecordMessageReceived("edge", "reading");
     const auto started = std::chrono::steady_clock::now();

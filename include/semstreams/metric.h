@@ -14,9 +14,9 @@
 #include "semstreams/metric/opts.h"                // IWYU pragma: export
 #include "semstreams/metric/process_collector.h"   // IWYU pragma: export
 #include "semstreams/metric/push.h"                // IWYU pragma: export
-#include "semstreams/metric/remote_write.h"        // IWYU pragma: export
 #include "semstreams/metric/registrar.h"           // IWYU pragma: export
 #include "semstreams/metric/registry.h"            // IWYU pragma: export
+#include "semstreams/metric/remote_write.h"        // IWYU pragma: export
 #include "semstreams/metric/scrape_handler.h"      // IWYU pragma: export
 #include "semstreams/metric/server.h"              // IWYU pragma: export
 #include "semstreams/metric/status.h"              // IWYU pragma: export
