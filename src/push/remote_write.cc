@@ -324,7 +324,11 @@ class RemoteWriter::Impl {
         "Expect:",
     };
     for (const std::string& header : headers) Append(header);
-    for (const auto& [name, value] : options_.headers) Append(name + ": " + value);
+    for (const auto& [name, value] : options_.headers) {
+      std::string header = name;
+      header.append(": ").append(value);
+      Append(header);
+    }
     if (headers_ == nullptr) return Status(ErrorCode::kInternal, "remote write: out of memory");
 
     CURL* c = curl_.get();

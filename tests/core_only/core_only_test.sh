@@ -17,7 +17,7 @@ done
 
 libs=$(ldd "$app")
 echo "$libs"
-if grep -E 'libssl|libcrypto|libcurl|libyaml-cpp|libboost|libcrypt\.|libnghttp' <<<"$libs"; then
+if grep -E 'libssl|libcrypto|libcurl|libsnappy|libyaml-cpp|libboost|libcrypt\.|libnghttp' <<<"$libs"; then
   echo "FAIL: a core-only consumer loads a library it does not use" >&2
   exit 1
 fi

@@ -7,11 +7,12 @@
 # auth (its --web.config.file) takes the write with the right CA and
 # credentials only.
 #
-#   remote_write_test.sh <remote_write_client binary>
+#   remote_write_test.sh <remote_write_client binary> [examples/remote_write binary]
 # shellcheck source=tests/e2e/harness.sh
 source "$(dirname "$0")/harness.sh"
 
-client=${1:?usage: remote_write_test.sh <remote_write_client binary>}
+client=${1:?usage: remote_write_test.sh <remote_write_client binary> [remote_write example]}
+example=${2:-}
 version=$(prometheus --version 2>&1 | sed -n 's/^prometheus, version \([0-9]*\)\..*/\1/p')
 echo "prometheus: $(prometheus --version 2>&1 | head -n 1)"
 features="exemplar-storage"
@@ -86,6 +87,14 @@ print("samples: %d, widest gap: %.3f s" % (len(times), max(gaps)))
 sys.exit(0 if len(times) >= 29 and max(gaps) < 1.5 else 1)
 PY
 check "a sample every second for 30 s" true
+
+if [ -n "$example" ]; then
+  "$example" --url "$url" --protocol "$protocol" --interval-ms 500 --duration 3 \
+    >"$HARNESS_TMP/example.out" 2>&1 || fail "the example failed: $(cat "$HARNESS_TMP/example.out")"
+  check "the example's last write arrived" grep -q "receiver has the final values" "$HARNESS_TMP/example.out"
+  check "the example's counters are in the receiver" wait_for_query \
+    'semstreams_messages_processed_total{job="remote_write_example",instance="edge-1"}' 10
+fi
 
 # TLS with a CA made here, and basic auth ("prometheus", "fakepassword": the
 # bcrypt hash is the one exporter-toolkit's docs give).
