@@ -205,6 +205,39 @@ std::int64_t SampleTime(const Series& series, const WriteContext& context) {
   return series.timestamp_ms != 0 ? series.timestamp_ms : context.timestamp_ms;
 }
 
+// A snapshot's float series as a receiver stores them, each with its name,
+// labels and sample time worked out.
+class SeriesWalker {
+ public:
+  // `native_sent`: see ForEachSample.
+  SeriesWalker(const WriteContext& context, bool native_sent)
+      : context_(context), native_sent_(native_sent), label_set_(context.external_labels) {}
+
+  // Calls emit(sample, labels, timestamp) for every float series of `series`.
+  template <class Emit>
+  void Floats(const Family& family, const Series& series, Emit emit) {
+    const std::int64_t timestamp = Time(series);
+    ForEachSample(family, series, native_sent_, scratch_, [&](const FlatSample& sample) {
+      name_.assign(family.name).append(sample.suffix);
+      emit(sample, label_set_.Build(name_, series.labels, sample.extra_name, sample.extra_value),
+           timestamp);
+    });
+  }
+
+  // The labels of the series itself, as a native histogram has them.
+  const std::vector<LabelRef>& Labels(const Family& family, const Series& series) {
+    return label_set_.Build(family.name, series.labels, {}, {});
+  }
+
+  std::int64_t Time(const Series& series) const { return SampleTime(series, context_); }
+
+ private:
+  const WriteContext& context_;
+  const bool native_sent_;
+  LabelSet label_set_;
+  std::string name_, scratch_;
+};
+
 void AddSample(protozero::pbf_writer& series, protozero::pbf_tag_type tag, double value,
                std::int64_t timestamp_ms) {
   protozero::pbf_writer sample(series, tag);
@@ -237,17 +270,13 @@ void EncodeWriteRequestV1(const std::vector<Family>& families, const WriteContex
   out.body.clear();
   out.samples = out.histograms = out.exemplars = 0;
   protozero::pbf_writer request(out.body);
-  LabelSet label_set(context.external_labels);
-  std::string name, scratch;
+  SeriesWalker walker(context, /*native_sent=*/false);
   for (const Family& family : families) {
     for (const Series& series : family.series) {
-      const std::int64_t timestamp = SampleTime(series, context);
-      ForEachSample(family, series, /*native_sent=*/false, scratch, [&](const FlatSample& sample) {
-        name.assign(family.name).append(sample.suffix);
+      walker.Floats(family, series, [&](const FlatSample& sample, const auto& labels, auto time) {
         protozero::pbf_writer ts(request, v1::request_field::kTimeseries);
-        AddLabelsV1(ts, v1::series_field::kLabels,
-                    label_set.Build(name, series.labels, sample.extra_name, sample.extra_value));
-        AddSample(ts, v1::series_field::kSamples, sample.value, timestamp);
+        AddLabelsV1(ts, v1::series_field::kLabels, labels);
+        AddSample(ts, v1::series_field::kSamples, sample.value, time);
         ++out.samples;
         if (sample.exemplar != nullptr) {
           protozero::pbf_writer exemplar(ts, v1::series_field::kExemplars);
@@ -394,20 +423,15 @@ void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContex
   // Series first, into their own buffer: the symbol table is complete only
   // after the last one, and goes first in the request, as Prometheus writes it.
   protozero::pbf_writer request(out.series_scratch);
-  LabelSet label_set(context.external_labels);
-  std::string name, scratch;
+  SeriesWalker walker(context, /*native_sent=*/true);
   for (const Family& family : families) {
     if (family.series.empty()) continue;
     const MetadataRefs metadata(family, symbols);
     for (const Series& series : family.series) {
-      const std::int64_t timestamp = SampleTime(series, context);
-      ForEachSample(family, series, /*native_sent=*/true, scratch, [&](const FlatSample& sample) {
-        name.assign(family.name).append(sample.suffix);
+      walker.Floats(family, series, [&](const FlatSample& sample, const auto& labels, auto time) {
         protozero::pbf_writer ts(request, v2::request_field::kTimeseries);
-        AddLabelRefs(ts, v2::series_field::kLabelsRefs,
-                     label_set.Build(name, series.labels, sample.extra_name, sample.extra_value),
-                     symbols);
-        AddSample(ts, v2::series_field::kSamples, sample.value, timestamp);
+        AddLabelRefs(ts, v2::series_field::kLabelsRefs, labels, symbols);
+        AddSample(ts, v2::series_field::kSamples, sample.value, time);
         ++out.samples;
         if (sample.exemplar != nullptr) {
           AddExemplarV2(ts, *sample.exemplar, symbols);
@@ -418,9 +442,8 @@ void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContex
       });
       if (family.type != MetricType::kHistogram || !series.native) continue;
       protozero::pbf_writer ts(request, v2::request_field::kTimeseries);
-      AddLabelRefs(ts, v2::series_field::kLabelsRefs,
-                   label_set.Build(family.name, series.labels, {}, {}), symbols);
-      AddNativeHistogram(ts, series, timestamp);
+      AddLabelRefs(ts, v2::series_field::kLabelsRefs, walker.Labels(family, series), symbols);
+      AddNativeHistogram(ts, series, walker.Time(series));
       ++out.histograms;
       // Exemplars of a native-only histogram have no bucket series to go with.
       if (!HasClassicPart(series)) {

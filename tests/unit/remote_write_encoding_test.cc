@@ -372,6 +372,18 @@ Carried ExpectedCarried(const std::vector<Family>& families, int version) {
   return carried;
 }
 
+// The body carries what the input holds, and the counts say what it carries.
+void ExpectCarried(const std::vector<Family>& families, int version, const EncodedWrite& write,
+                   const DecodedWrite& decoded) {
+  const Carried expected = ExpectedCarried(families, version);
+  EXPECT_EQ(decoded.Samples(), expected.samples);
+  EXPECT_EQ(decoded.Histograms(), expected.histograms);
+  EXPECT_EQ(decoded.Exemplars(), expected.exemplars);
+  EXPECT_EQ(write.samples, decoded.Samples());
+  EXPECT_EQ(write.histograms, decoded.Histograms());
+  EXPECT_EQ(write.exemplars, decoded.Exemplars());
+}
+
 double ParseBound(const std::string& text) {
   if (text == "+Inf") return kInf;
   std::size_t used = 0;
@@ -710,14 +722,7 @@ TEST(RemoteWriteV1Test, CountsAreWhatTheBodyCarries) {
   families[2].series[0].buckets[0].exemplar = TraceExemplar("b", 0.25, 1'699'999'990);
   const EncodedWrite write = EncodeWriteRequestV1(families, At(kNowMs));
   const DecodedWrite decoded = DecodeV1(write.body);
-  const Carried expected = ExpectedCarried(families, 1);
-
-  EXPECT_EQ(decoded.Samples(), expected.samples);
-  EXPECT_EQ(decoded.Histograms(), expected.histograms);
-  EXPECT_EQ(decoded.Exemplars(), expected.exemplars);
-  EXPECT_EQ(write.samples, decoded.Samples());
-  EXPECT_EQ(write.histograms, decoded.Histograms());
-  EXPECT_EQ(write.exemplars, decoded.Exemplars());
+  ExpectCarried(families, 1, write, decoded);
   // One sample per series: a series is one point in time.
   EXPECT_EQ(decoded.series.size(), decoded.Samples());
 }
@@ -1066,14 +1071,7 @@ TEST_F(RemoteWriteV2Test, CountsAreWhatTheBodyCarries) {
   families[2].series[0].buckets[1].exemplar = TraceExemplar("b", 0.75, 1'699'999'990);
   const EncodedWrite write = EncodeWriteRequestV2(families, At(kNowMs));
   const DecodedWrite decoded = DecodeV2(write.body);
-  const Carried expected = ExpectedCarried(families, 2);
-
-  EXPECT_EQ(decoded.Samples(), expected.samples);
-  EXPECT_EQ(decoded.Histograms(), expected.histograms);
-  EXPECT_EQ(decoded.Exemplars(), expected.exemplars);
-  EXPECT_EQ(write.samples, decoded.Samples());
-  EXPECT_EQ(write.histograms, decoded.Histograms());
-  EXPECT_EQ(write.exemplars, decoded.Exemplars());
+  ExpectCarried(families, 2, write, decoded);
 }
 
 TEST_F(RemoteWriteV2Test, EncodingAgainIntoTheSameWriteStartsAfresh) {
