@@ -7,7 +7,6 @@
 #include <google/protobuf/unknown_field_set.h>
 #include <google/protobuf/util/json_util.h>
 #include <snappy.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,6 +17,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <utility>
+
+#include "support/gunzip.h"
 
 namespace semstreams::metric::testing {
 namespace {
@@ -57,26 +58,6 @@ std::string ReadFile(const std::string& path) {
 }
 
 // One gzip member starting at `from`; false when it is no complete member.
-bool Gunzip(std::string_view from, std::string& out) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) return false;
-  out.clear();
-  char buffer[16384];
-  // zlib's interface is not const-correct; it does not write the input.
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(from.data()));
-  stream.avail_in =
-      static_cast<uInt>(std::min<std::size_t>(from.size(), std::numeric_limits<uInt>::max()));
-  int result = Z_OK;
-  while (result == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buffer);
-    stream.avail_out = sizeof buffer;
-    result = inflate(&stream, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - stream.avail_out);
-    if (out.size() > kMaxDescriptorBytes) result = Z_DATA_ERROR;
-  }
-  inflateEnd(&stream);
-  return result == Z_STREAM_END;
-}
 
 class CollectErrors : public pb::DescriptorPool::ErrorCollector {
  public:
@@ -133,12 +114,12 @@ RemoteWriteDecoder::RemoteWriteDecoder(const std::string& prometheus_binary)
   const std::string_view all(data);
 
   std::map<std::string, pb::FileDescriptorProto> found;
-  std::string inflated;
   for (std::size_t at = all.find(kGzipMagic); at != std::string_view::npos;
        at = all.find(kGzipMagic, at + 1)) {
-    if (!Gunzip(all.substr(at), inflated)) continue;
+    const auto inflated = testing::Gunzip(all.substr(at), kMaxDescriptorBytes);
+    if (!inflated) continue;
     pb::FileDescriptorProto file;
-    if (!file.ParseFromString(inflated)) continue;
+    if (!file.ParseFromString(inflated->bytes)) continue;
     const auto wanted = WantedFiles().find(file.name());
     if (wanted == WantedFiles().end() || wanted->second != file.package()) continue;
     found.emplace(file.name(), std::move(file));  // the first registration wins

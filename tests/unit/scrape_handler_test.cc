@@ -4,7 +4,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -26,6 +25,7 @@
 
 #include "semstreams/metric/counter.h"
 #include "semstreams/metric/registry.h"
+#include "support/gunzip.h"
 #include "support/scraper_accept.h"
 
 // The public API offers no way to stop a scrape half way (no collector runs
@@ -128,25 +128,11 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// A gzip member inflated by zlib; nullopt when it is not one.
+// A whole body that is one gzip member, inflated; nullopt otherwise.
 std::optional<std::string> Gunzip(const std::string& compressed) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) return std::nullopt;
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  stream.avail_in = static_cast<uInt>(compressed.size());
-  std::string out;
-  char chunk[16384];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(chunk);
-    stream.avail_out = sizeof chunk;
-    rc = inflate(&stream, Z_NO_FLUSH);
-    out.append(chunk, sizeof chunk - stream.avail_out);
-  }
-  const bool whole = rc == Z_STREAM_END && stream.avail_in == 0;
-  inflateEnd(&stream);
-  if (!whole) return std::nullopt;
-  return out;
+  auto inflated = testing::Gunzip(compressed);
+  if (!inflated || inflated->consumed != compressed.size()) return std::nullopt;
+  return std::move(inflated->bytes);
 }
 
 // The process_* families change between two scrapes (CPU time, memory);
