@@ -184,6 +184,7 @@ bool Transient(CURLcode rc) {
 // How one attempt ended.
 struct Attempt {
   bool delivered = false;
+  bool answered = false;  // the receiver sent a status
   bool retryable = false;
   std::optional<milliseconds> retry_after;
   std::string error;  // when not delivered
@@ -209,6 +210,7 @@ class RemoteWriter::Impl {
     for (const auto& [name, value] : options_.external_labels) {
       context_.external_labels.push_back({name, value});  // a std::map: sorted, unique
     }
+    context_.native_histograms = options_.send_native_histograms;
     error_ = SetUpCurl();
   }
 
@@ -233,6 +235,7 @@ class RemoteWriter::Impl {
     snappy::Compress(encoded_.body.data(), encoded_.body.size(), &body_);
 
     milliseconds backoff = options_.min_backoff;
+    std::string last_answer;  // the last status the receiver gave, for the message
     for (;;) {
       Attempt attempt = Send(deadline);
       if (attempt.delivered) {
@@ -240,15 +243,21 @@ class RemoteWriter::Impl {
         return Status::Ok();
       }
       std::string why;
+      // A last attempt cut off by the deadline says less than the answer before it.
+      if (attempt.answered) {
+        last_answer = attempt.error;
+      } else if (!last_answer.empty()) {
+        why = "; the attempt before: " + last_answer;
+      }
       if (attempt.retryable) {
         // Retry-After: 0 is no advice; retrying at once would flood the receiver.
         const milliseconds advised = attempt.retry_after.value_or(milliseconds(0));
         const milliseconds wait = advised.count() > 0 ? advised : backoff;
         backoff = std::min(backoff * 2, options_.max_backoff);
         if (Clock::now() + wait >= deadline) {
-          why = "; no time left to retry within the timeout";
+          why += "; no time left to retry within the timeout";
         } else if (WaitOrStop(wait)) {
-          why = "; the writer stopped while waiting to retry";
+          why += "; the writer stopped while waiting to retry";
         } else {
           retries_->Inc();
           continue;
@@ -392,6 +401,7 @@ class RemoteWriter::Impl {
     }
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    attempt.answered = true;
     if (status >= 200 && status < 300) {
       attempt.delivered = options_.protocol_version == 1 || response_headers_.confirmed;
       if (!attempt.delivered) {

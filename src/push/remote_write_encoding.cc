@@ -423,7 +423,7 @@ void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContex
   // Series first, into their own buffer: the symbol table is complete only
   // after the last one, and goes first in the request, as Prometheus writes it.
   protozero::pbf_writer request(out.series_scratch);
-  SeriesWalker walker(context, /*native_sent=*/true);
+  SeriesWalker walker(context, context.native_histograms);
   for (const Family& family : families) {
     if (family.series.empty()) continue;
     const MetadataRefs metadata(family, symbols);
@@ -440,7 +440,9 @@ void EncodeWriteRequestV2(const std::vector<Family>& families, const WriteContex
         metadata.AddTo(ts);
         AddCreatedV2(ts, family, series);
       });
-      if (family.type != MetricType::kHistogram || !series.native) continue;
+      if (!context.native_histograms || family.type != MetricType::kHistogram || !series.native) {
+        continue;
+      }
       protozero::pbf_writer ts(request, v2::request_field::kTimeseries);
       AddLabelRefs(ts, v2::series_field::kLabelsRefs, walker.Labels(family, series), symbols);
       AddNativeHistogram(ts, series, walker.Time(series));

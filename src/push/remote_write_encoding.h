@@ -27,6 +27,9 @@ struct WriteContext {
   std::vector<Label> external_labels;
   /// The sample time of every series without a timestamp of its own.
   std::int64_t timestamp_ms = 0;
+  /// 2.0 only: native histograms as native samples; when false, as 1.0
+  /// sends them (their classic series).
+  bool native_histograms = true;
 };
 
 /// prometheus.WriteRequest (Remote-Write 1.0): classic series only, as

@@ -1016,6 +1016,26 @@ TEST_F(RemoteWriteV2Test, NativeOnlyHistogramIsOneHistogramSeries) {
   EXPECT_EQ(write.samples, 0u);
 }
 
+TEST_F(RemoteWriteV2Test, WithoutNativeHistogramsTheirClassicSeriesAreSentAsIn1) {
+  // For receivers that refuse native histograms: what a text scrape gives.
+  Series both = ClassicHistogramSeries({{"kind", "both"}});
+  both.native = SomeNativeBuckets();
+  Series native_only = NativeOnlyHistogramSeries();
+  native_only.labels = {{"kind", "native"}};
+  const std::vector<Family> families = {
+      MakeFamily("h", MetricType::kHistogram, {both, native_only})};
+  WriteContext context = At(kNowMs);
+  context.native_histograms = false;
+  const EncodedWrite write = EncodeWriteRequestV2(families, context);
+  const DecodedWrite decoded = DecodeV2(write.body);
+
+  EXPECT_EQ(write.histograms, 0u);
+  EXPECT_EQ(decoded.Histograms(), 0u);
+  EXPECT_TRUE(decoded.Named("h").empty());
+  EXPECT_EQ(decoded.series.size(), both.buckets.size() + 2 + native_only.buckets.size() + 2);
+  EXPECT_NE(decoded.Find(With({{"kind", "native"}, {"le", "+Inf"}}, "h_bucket")), nullptr);
+}
+
 TEST_F(RemoteWriteV2Test, ExemplarsOfCountersAndBucketsWithMillisecondTimestamps) {
   std::vector<Family> families = EveryType();
   Series& histogram = families[2].series[0];

@@ -42,6 +42,11 @@ struct RemoteWriteOptions {
   /// defaults). A Retry-After header, when sent, is honoured instead.
   std::chrono::milliseconds min_backoff{30};
   std::chrono::milliseconds max_backoff{5000};
+  /// Protocol 2 sends native histograms as native samples; false sends
+  /// only their classic series, for receivers that refuse native histograms
+  /// (Prometheus 3.5 without --enable-feature=native-histograms answers the
+  /// whole write with 500).
+  bool send_native_histograms = true;
 };
 
 /// \brief Sends what a registry holds to a Prometheus remote-write receiver
