@@ -2,9 +2,9 @@
 
 #include <zlib.h>
 
-#include <cctype>
 #include <cstdlib>
 
+#include "detail/http_text.h"
 #include "detail/trim.h"
 
 namespace semstreams::metric::detail {
@@ -12,17 +12,6 @@ namespace {
 
 // What std::isspace takes for space in the C locale.
 constexpr std::string_view kSpace = " \t\n\v\f\r";
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 

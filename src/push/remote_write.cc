@@ -4,7 +4,6 @@
 #include <snappy.h>
 
 #include <algorithm>
-#include <cctype>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -14,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/http_text.h"
 #include "detail/names.h"
 #include "detail/remote_write_access.h"
 #include "detail/snapshot_access.h"
@@ -37,22 +37,6 @@ constexpr std::string_view kReservedHeaders[] = {"content-type",
                                                  "transfer-encoding",
                                                  "connection",
                                                  "host"};
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// RFC 9110's token: what a header name may be made of.
-bool IsToken(std::string_view name) {
-  constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
-  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-           kSpecials.find(c) != std::string_view::npos;
-  });
-}
 
 Status Invalid(std::string message) {
   return Status(ErrorCode::kInvalidArgument, "remote write: " + std::move(message));
@@ -110,14 +94,14 @@ Status Validate(const RemoteWriteOptions& o) {
     if (!detail::IsValidUtf8(value)) return Invalid("external label " + name + " is not UTF-8");
   }
   for (const auto& [name, value] : o.headers) {
-    if (!IsToken(name)) return Invalid("invalid header name \"" + name + "\"");
+    if (!detail::IsHttpToken(name)) return Invalid("invalid header name \"" + name + "\"");
     for (const std::string_view reserved : kReservedHeaders) {
-      if (EqualsIgnoreCase(name, reserved)) {
+      if (detail::EqualsIgnoringCase(name, reserved)) {
         return Invalid("header " + name + " is set by the protocol and cannot be overridden");
       }
     }
-    if (value.find_first_of("\r\n") != std::string::npos) {
-      return Invalid("header " + name + " has a line break in its value");
+    if (!detail::IsHttpFieldValue(value)) {
+      return Invalid("header " + name + " has a CR, LF or NUL in its value");
     }
   }
   return Status::Ok();
@@ -146,14 +130,13 @@ std::size_t ReadHeader(char* data, std::size_t size, std::size_t count, void* ou
   const std::size_t n = size * count;
   const std::string_view line(data, n);
   auto& headers = *static_cast<ResponseHeaders*>(out);
-  const auto value_of = [&](std::string_view name) -> std::optional<std::string_view> {
-    if (line.size() <= name.size() || !EqualsIgnoreCase(line.substr(0, name.size()), name)) {
-      return std::nullopt;
-    }
-    return line.substr(name.size());
-  };
-  if (const auto value = value_of("retry-after:")) headers.retry_after = ParseRetryAfter(*value);
-  if (value_of("x-prometheus-remote-write-samples-written:")) headers.confirmed = true;
+  constexpr std::string_view kRetryAfter = "retry-after:";
+  if (detail::StartsWithIgnoringCase(line, kRetryAfter)) {
+    headers.retry_after = ParseRetryAfter(line.substr(kRetryAfter.size()));
+  }
+  if (detail::StartsWithIgnoringCase(line, "x-prometheus-remote-write-samples-written:")) {
+    headers.confirmed = true;
+  }
   return n;
 }
 
@@ -203,10 +186,10 @@ class RemoteWriter::Impl {
     detail::InitCurlOnce();
     error_ = Validate(options_);
     if (!error_.ok()) return;
-    const std::string remote = RedactedUrl(options_.url);
-    sent_.emplace(detail::RemoteWriteAccess::Sent(*registry_).WithLabelValues(remote));
-    failed_.emplace(detail::RemoteWriteAccess::Failed(*registry_).WithLabelValues(remote));
-    retries_.emplace(detail::RemoteWriteAccess::Retries(*registry_).WithLabelValues(remote));
+    remote_ = RedactedUrl(options_.url);
+    sent_.emplace(detail::RemoteWriteAccess::Sent(*registry_).WithLabelValues(remote_));
+    failed_.emplace(detail::RemoteWriteAccess::Failed(*registry_).WithLabelValues(remote_));
+    retries_.emplace(detail::RemoteWriteAccess::Retries(*registry_).WithLabelValues(remote_));
     for (const auto& [name, value] : options_.external_labels) {
       context_.external_labels.push_back({name, value});  // a std::map: sorted, unique
     }
@@ -390,7 +373,7 @@ class RemoteWriter::Impl {
                      static_cast<long>(std::max<std::int64_t>(1, left.count())));
 
     Attempt attempt;
-    const std::string to = "remote write to " + RedactedUrl(options_.url);
+    const std::string to = "remote write to " + remote_;
     if (const CURLcode rc = curl_easy_perform(c); rc != CURLE_OK) {
       // Refused, reset or timed out: the receiver may be back soon; a
       // certificate it does not trust stays untrusted.
@@ -424,6 +407,7 @@ class RemoteWriter::Impl {
 
   const std::shared_ptr<MetricsRegistry> registry_;
   const RemoteWriteOptions options_;
+  std::string remote_;  // the url without user:password@, for metrics and messages
   Status error_;
   std::optional<Counter> sent_, failed_, retries_;
 

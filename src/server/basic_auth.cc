@@ -5,11 +5,12 @@
 #include <openssl/evp.h>
 
 #include <array>
-#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <vector>
+
+#include "detail/http_text.h"
 
 namespace semstreams::metric::detail {
 namespace {
@@ -87,12 +88,9 @@ bool BasicAuth::Verify(const std::string& password, const std::string& hash) {
 
 std::optional<BasicAuth::Attempt> BasicAuth::Parse(std::string_view header) const {
   constexpr std::string_view kScheme = "Basic ";
-  if (header.size() <= kScheme.size()) return std::nullopt;
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {  // the scheme is case-insensitive
-    if (std::tolower(static_cast<unsigned char>(header[i])) !=
-        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
-      return std::nullopt;
-    }
+  // The scheme is case-insensitive.
+  if (header.size() <= kScheme.size() || !detail::StartsWithIgnoringCase(header, kScheme)) {
+    return std::nullopt;
   }
   header.remove_prefix(kScheme.size());
   while (!header.empty() && header.front() == ' ') header.remove_prefix(1);

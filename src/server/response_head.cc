@@ -4,15 +4,12 @@
 #include <boost/beast/http/status.hpp>
 #include <ostream>  // boost/core/detail/string_view.hpp uses it without including it
 
+#include "detail/http_text.h"
+
 namespace semstreams::metric::detail {
 namespace {
 
 namespace http = boost::beast::http;
-
-bool IsTokenChar(unsigned char c) {
-  static constexpr std::string_view kSeparators = "()<>@,;:\\\"/[]?={} \t";
-  return c > 0x20 && c < 0x7f && kSeparators.find(static_cast<char>(c)) == std::string_view::npos;
-}
 
 void AppendField(std::string& out, std::string_view name, std::string_view value) {
   out.append(name).append(": ").append(value).append("\r\n");
@@ -47,11 +44,10 @@ std::string ResponseHead(const Framing& framing, const HeaderList& headers,
 
 std::string HeaderFieldError(std::string_view name, std::string_view value) {
   if (name.empty()) return "a response header has an empty name";
-  for (unsigned char c : name) {
-    if (!IsTokenChar(c))
-      return "response header name \"" + std::string(name) + "\" is not an HTTP token";
+  if (!IsHttpToken(name)) {
+    return "response header name \"" + std::string(name) + "\" is not an HTTP token";
   }
-  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+  if (!IsHttpFieldValue(value)) {
     return "response header " + std::string(name) + " has a CR, LF or NUL in its value";
   }
   return "";
