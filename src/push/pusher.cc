@@ -9,7 +9,6 @@
 #include "detail/names.h"
 #include "detail/prometheus_model.h"
 #include "detail/snapshot_access.h"
-#include "detail/trim.h"
 #include "exposition/name_escaping.h"
 #include "prometheus/metric_family.h"
 #include "push/curl_common.h"
@@ -238,27 +237,19 @@ Status Pusher::Send(const char* method, bool with_body) const {
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  // Without NOSIGNAL, libcurl's timeouts use SIGALRM, which is not thread-safe.
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  detail::SetCommonOptions(c, error, &answer);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, detail::AppendBoundedBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
   if (with_body) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
-  if (basic_auth_) {
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-    curl_easy_setopt(c, CURLOPT_USERNAME, user_.c_str());
-    curl_easy_setopt(c, CURLOPT_PASSWORD, password_.c_str());
-  }
+  if (basic_auth_) detail::SetBasicAuth(c, user_, password_);
 
   if (const CURLcode rc = curl_easy_perform(c); rc != CURLE_OK) {
-    return Status(ErrorCode::kPushFailed, verb + url + " failed: " + curl_easy_strerror(rc) +
-                                              (error[0] != '\0' ? std::string(": ") + error : ""));
+    return Status(ErrorCode::kPushFailed,
+                  verb + url + " failed: " + detail::TransportError(rc, error));
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -266,10 +257,9 @@ Status Pusher::Send(const char* method, bool with_body) const {
   // with 200 or 202; a delete with 202.
   const bool accepted = with_body ? (status == 200 || status == 202) : status == 202;
   if (!accepted) {
-    std::string message =
-        "unexpected status code " + std::to_string(status) + " while " + verb + url;
-    if (!answer.empty()) message.append(": ").append(detail::TrimEnd(answer, "\r\n "));
-    return Status(ErrorCode::kPushFailed, std::move(message));
+    return Status(ErrorCode::kPushFailed, "unexpected status code " + std::to_string(status) +
+                                              " while " + verb + url +
+                                              detail::AnswerSuffix(answer));
   }
   return Status::Ok();
 }

@@ -328,18 +328,12 @@ class RemoteWriter::Impl {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers_.get());
     curl_easy_setopt(c, CURLOPT_USERAGENT, "semstreams-metric");
-    // Without NOSIGNAL, libcurl's timeouts use SIGALRM, which is not thread-safe.
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer_);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, detail::AppendBoundedBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer_);
+    detail::SetCommonOptions(c, error_buffer_, &answer_);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ReadHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &response_headers_);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (!options_.basic_auth_user.empty()) {
-      curl_easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-      curl_easy_setopt(c, CURLOPT_USERNAME, options_.basic_auth_user.c_str());
-      curl_easy_setopt(c, CURLOPT_PASSWORD, options_.basic_auth_password.c_str());
+      detail::SetBasicAuth(c, options_.basic_auth_user, options_.basic_auth_password);
     }
     if (!options_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
     if (!options_.cert_file.empty()) {
@@ -378,8 +372,7 @@ class RemoteWriter::Impl {
       // Refused, reset or timed out: the receiver may be back soon; a
       // certificate it does not trust stays untrusted.
       attempt.retryable = Transient(rc);
-      attempt.error = to + " failed: " + curl_easy_strerror(rc) +
-                      (error_buffer_[0] != '\0' ? std::string(": ") + error_buffer_ : "");
+      attempt.error = to + " failed: " + detail::TransportError(rc, error_buffer_);
       return attempt;
     }
     long status = 0;
@@ -397,8 +390,8 @@ class RemoteWriter::Impl {
     // 5xx and 429 may pass; any other answer would be the same next time.
     attempt.retryable = status >= 500 || status == 429;
     attempt.retry_after = response_headers_.retry_after;
-    attempt.error = to + ": unexpected status code " + std::to_string(status);
-    if (!answer_.empty()) attempt.error.append(": ").append(detail::TrimEnd(answer_, "\r\n "));
+    attempt.error =
+        to + ": unexpected status code " + std::to_string(status) + detail::AnswerSuffix(answer_);
     if (status == 415 && options_.protocol_version == 2) {
       attempt.error.append(" (the receiver may only take protocol_version 1)");
     }
