@@ -628,25 +628,39 @@ TEST(RemoteWriteV1Test, LabelsWithEmptyValuesAreLeftOut) {
   EXPECT_NE(decoded.Find(With({{"le", "+Inf"}}, "h_bucket")), nullptr);
 }
 
-TEST(RemoteWriteV1Test, NativeBucketsAreNotSent) {
+// A histogram family "h" with a series {kind="both"} (classic and native
+// buckets) and a native-only one {kind="native"}.
+std::vector<Family> ClassicAndNativeHistograms() {
   Series both = ClassicHistogramSeries({{"kind", "both"}});
   both.native = SomeNativeBuckets();
   Series native_only = NativeOnlyHistogramSeries();
   native_only.labels = {{"kind", "native"}};
-  const std::vector<Family> families = {
-      MakeFamily("h", MetricType::kHistogram, {both, native_only})};
+  return {MakeFamily("h", MetricType::kHistogram, {both, native_only})};
+}
+
+// The family of ClassicAndNativeHistograms() went as a text scrape gives it:
+// every bucket, _sum and _count of both series, and no native sample.
+void ExpectOnlyClassicSeries(const std::vector<Family>& families, const EncodedWrite& write,
+                             const DecodedWrite& decoded) {
+  const Series& both = families[0].series[0];
+  const Series& native_only = families[0].series[1];
+  EXPECT_EQ(write.histograms, 0u);
+  EXPECT_EQ(decoded.Histograms(), 0u);
+  EXPECT_TRUE(decoded.Named("h").empty()) << "a native histogram's own series";
+  EXPECT_EQ(decoded.series.size(), both.buckets.size() + 2 + native_only.buckets.size() + 2);
+  EXPECT_NE(decoded.Find(With({{"kind", "native"}, {"le", "+Inf"}}, "h_bucket")), nullptr);
+}
+
+TEST(RemoteWriteV1Test, NativeBucketsAreNotSent) {
+  const std::vector<Family> families = ClassicAndNativeHistograms();
+  const Series& native_only = families[0].series[1];
   const EncodedWrite write = EncodeWriteRequestV1(families, At(kNowMs));
   const DecodedWrite decoded = DecodeV1(write.body);
 
-  EXPECT_EQ(write.histograms, 0u);
-  EXPECT_EQ(decoded.Histograms(), 0u);
-  EXPECT_TRUE(decoded.Named("h").empty()) << "a native histogram's own series in Remote-Write 1.0";
-  // What a scrape of the text format gives for either: every bucket, _sum, _count.
-  EXPECT_EQ(decoded.series.size(), both.buckets.size() + 2 + native_only.buckets.size() + 2);
+  ExpectOnlyClassicSeries(families, write, decoded);
   const DecodedSeries* native_count = decoded.Find(With({{"kind", "native"}}, "h_count"));
   ASSERT_NE(native_count, nullptr);
   EXPECT_EQ(native_count->samples.at(0).value, static_cast<double>(native_only.count));
-  EXPECT_NE(decoded.Find(With({{"kind", "native"}, {"le", "+Inf"}}, "h_bucket")), nullptr);
 }
 
 TEST(RemoteWriteV1Test, SummaryIsQuantileSumAndCountSeries) {
@@ -1018,22 +1032,11 @@ TEST_F(RemoteWriteV2Test, NativeOnlyHistogramIsOneHistogramSeries) {
 
 TEST_F(RemoteWriteV2Test, WithoutNativeHistogramsTheirClassicSeriesAreSentAsIn1) {
   // For receivers that refuse native histograms: what a text scrape gives.
-  Series both = ClassicHistogramSeries({{"kind", "both"}});
-  both.native = SomeNativeBuckets();
-  Series native_only = NativeOnlyHistogramSeries();
-  native_only.labels = {{"kind", "native"}};
-  const std::vector<Family> families = {
-      MakeFamily("h", MetricType::kHistogram, {both, native_only})};
+  const std::vector<Family> families = ClassicAndNativeHistograms();
   WriteContext context = At(kNowMs);
   context.native_histograms = false;
   const EncodedWrite write = EncodeWriteRequestV2(families, context);
-  const DecodedWrite decoded = DecodeV2(write.body);
-
-  EXPECT_EQ(write.histograms, 0u);
-  EXPECT_EQ(decoded.Histograms(), 0u);
-  EXPECT_TRUE(decoded.Named("h").empty());
-  EXPECT_EQ(decoded.series.size(), both.buckets.size() + 2 + native_only.buckets.size() + 2);
-  EXPECT_NE(decoded.Find(With({{"kind", "native"}, {"le", "+Inf"}}, "h_bucket")), nullptr);
+  ExpectOnlyClassicSeries(families, write, DecodeV2(write.body));
 }
 
 TEST_F(RemoteWriteV2Test, ExemplarsOfCountersAndBucketsWithMillisecondTimestamps) {
